@@ -1,0 +1,252 @@
+//! Text forms of events shared by the CLI and users: JSON lines and pyinotify's line.
+//!
+//! Every writer appends bytes to a `Vec<u8>`, without allocating per event.
+//! pyinotify counterpart: `Event.__repr__`, `RawOutputFormat`, `ColoredOutputFormat`.
+
+use std::os::unix::ffi::OsStrExt;
+
+use crate::event::Event;
+
+/// Appends `event` as one JSON object and a newline, the CLI's `--json` contract:
+/// `wd`, `mask`, `maskname`, `name`, `path`, `pathname`, `dir`, `cookie`, then
+/// `src_pathname` on a paired `IN_MOVED_TO` and `"recovered":true` on events an
+/// overflow resync synthesized.
+///
+/// Names are written as UTF-8; each byte that is not part of valid UTF-8 is
+/// written as the escape `\udcXX` (Python's surrogateescape), so the output is
+/// always valid JSON and loses nothing.
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::{Event, Mask, format};
+/// use std::{ffi::OsStr, os::unix::ffi::OsStrExt};
+///
+/// let mut out = Vec::new();
+/// format::write_json(&mut out, &Event::new(1, Mask::IN_CREATE, "/w", OsStr::from_bytes(b"a\xff")));
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     "{\"wd\":1,\"mask\":256,\"maskname\":\"IN_CREATE\",\"name\":\"a\\udcff\",\"path\":\"/w\",\
+///      \"pathname\":\"/w/a\\udcff\",\"dir\":false,\"cookie\":0}\n"
+/// );
+/// ```
+pub fn write_json(out: &mut Vec<u8>, event: &Event) {
+    let path = event.path().as_os_str().as_bytes();
+    let name = event.name().as_bytes();
+    out.extend_from_slice(b"{\"wd\":");
+    push_int(out, i64::from(event.wd()));
+    out.extend_from_slice(b",\"mask\":");
+    push_int(out, i64::from(event.mask().bits()));
+    out.extend_from_slice(b",\"maskname\":");
+    json_string(out, event.maskname().as_bytes());
+    out.extend_from_slice(b",\"name\":");
+    json_string(out, name);
+    out.extend_from_slice(b",\"path\":");
+    json_string(out, path);
+    out.extend_from_slice(b",\"pathname\":\"");
+    json_body(out, path);
+    if !name.is_empty() {
+        if !path.ends_with(b"/") {
+            out.push(b'/');
+        }
+        json_body(out, name);
+    }
+    out.extend_from_slice(if event.dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
+    out.extend_from_slice(b",\"cookie\":");
+    push_int(out, i64::from(event.cookie()));
+    if let Some(src) = event.src_pathname() {
+        out.extend_from_slice(b",\"src_pathname\":");
+        json_string(out, src.as_os_str().as_bytes());
+    }
+    if event.recovered() {
+        out.extend_from_slice(b",\"recovered\":true");
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = itoa::Buffer::new();
+    out.extend_from_slice(buf.format(n).as_bytes());
+}
+
+/// Appends a JSON string (with quotes) holding `bytes`.
+pub fn json_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    json_body(out, bytes);
+    out.push(b'"');
+}
+
+/// Appends the escaped inside of a JSON string.
+fn json_body(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            json_char(out, c);
+        }
+        for b in chunk.invalid() {
+            out.extend_from_slice(b"\\udc");
+            out.extend_from_slice(&hex2(*b));
+        }
+    }
+}
+
+fn json_char(out: &mut Vec<u8>, c: char) {
+    match c {
+        '"' => out.extend_from_slice(b"\\\""),
+        '\\' => out.extend_from_slice(b"\\\\"),
+        '\n' => out.extend_from_slice(b"\\n"),
+        '\r' => out.extend_from_slice(b"\\r"),
+        '\t' => out.extend_from_slice(b"\\t"),
+        '\u{8}' => out.extend_from_slice(b"\\b"),
+        '\u{c}' => out.extend_from_slice(b"\\f"),
+        c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            out.extend_from_slice(b"\\u00");
+            out.extend_from_slice(&hex2(c as u8));
+        }
+        c => {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+}
+
+fn hex2(b: u8) -> [u8; 2] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
+/// ANSI colours of pyinotify's `ColoredOutputFormat`.
+mod ansi {
+    pub const NORMAL: &[u8] = b"\x1b[0m";
+    pub const CLASS: &[u8] = b"\x1b[31m\x1b[1m";
+    pub const KEY: &[u8] = b"\x1b[34m";
+    pub const VALUE: &[u8] = b"\x1b[35m";
+}
+
+/// Appends pyinotify's line for `event` (as `Display`, but with names as raw
+/// bytes) and a newline; with `color`, wrapped in pyinotify's ANSI colours.
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::{Event, Mask, format};
+///
+/// let mut out = Vec::new();
+/// format::write_pyinotify(&mut out, &Event::new(1, Mask::IN_CREATE, "/w", "a"), false);
+/// assert_eq!(out, b"<Event dir=False mask=0x100 maskname=IN_CREATE name=a path=/w pathname=/w/a wd=1 >\n");
+/// ```
+pub fn write_pyinotify(out: &mut Vec<u8>, event: &Event, color: bool) {
+    let paint = |out: &mut Vec<u8>, code: &[u8], text: &[u8]| {
+        if color {
+            out.extend_from_slice(code);
+            out.extend_from_slice(text);
+            out.extend_from_slice(ansi::NORMAL);
+        } else {
+            out.extend_from_slice(text);
+        }
+    };
+    paint(out, ansi::NORMAL, b"<");
+    paint(out, ansi::CLASS, b"Event");
+    for (key, value) in fields(event) {
+        out.push(b' ');
+        paint(out, ansi::KEY, key.as_bytes());
+        paint(out, ansi::NORMAL, b"=");
+        paint(out, ansi::VALUE, if value.is_empty() { b"''" } else { &value });
+    }
+    out.push(b' ');
+    paint(out, ansi::NORMAL, b">");
+    out.push(b'\n');
+}
+
+/// The public attributes of `event` in pyinotify's (alphabetical) order.
+fn fields(event: &Event) -> Vec<(&'static str, Vec<u8>)> {
+    let text = |s: String| s.into_bytes();
+    if event.is_overflow() {
+        return vec![("mask", text(format!("0x{:x}", event.mask()))), ("maskname", text(event.maskname().into()))];
+    }
+    let mut f = Vec::with_capacity(9);
+    if event.mask().intersects(crate::Mask::IN_MOVE) {
+        f.push(("cookie", text(event.cookie().to_string())));
+    }
+    f.push(("dir", text(if event.dir() { "True".into() } else { "False".into() })));
+    f.push(("mask", text(format!("0x{:x}", event.mask()))));
+    f.push(("maskname", text(event.maskname().into())));
+    f.push(("name", event.name().as_bytes().to_vec()));
+    f.push(("path", event.path().as_os_str().as_bytes().to_vec()));
+    f.push(("pathname", event.pathname().as_os_str().as_bytes().to_vec()));
+    if let Some(src) = event.src_pathname() {
+        f.push(("src_pathname", src.as_os_str().as_bytes().to_vec()));
+    }
+    f.push(("wd", text(event.wd().to_string())));
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Mask;
+    use std::ffi::OsStr;
+
+    fn json_of(name: &[u8]) -> String {
+        let mut out = Vec::new();
+        json_string(&mut out, name);
+        String::from_utf8(out).unwrap()
+    }
+
+    macro_rules! escapes {
+        ($($input:expr => $want:expr),* $(,)?) => {$( assert_eq!(json_of($input), $want, "{:?}", $input); )*};
+    }
+
+    #[test]
+    fn json_escapes() {
+        escapes! {
+            b"plain" => "\"plain\"",
+            b"a\"b" => r#""a\"b""#,
+            b"back\\slash" => r#""back\\slash""#,
+            b"new\nline" => r#""new\nline""#,
+            b"tab\there" => r#""tab\there""#,
+            b"\x01\x1f\x7f" => r#""\u0001\u001f\u007f""#,
+            "café 日本 🎉".as_bytes() => "\"café 日本 🎉\"",
+            b"\xff\xfe-caf\xe9" => r#""\udcff\udcfe-caf\udce9""#,
+            b"dir-\xc3(" => r#""dir-\udcc3(""#,
+        }
+    }
+
+    #[test]
+    fn json_line_has_contract_fields_in_order() {
+        let ev = Event::new(1, Mask::IN_MOVED_TO | Mask::IN_ISDIR, "/w", "b").with_cookie(5).with_src_pathname("/w/a");
+        let mut out = Vec::new();
+        write_json(&mut out, &ev);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"wd\":1,\"mask\":1073741952,\"maskname\":\"IN_MOVED_TO|IN_ISDIR\",\"name\":\"b\",\"path\":\"/w\",\
+             \"pathname\":\"/w/b\",\"dir\":true,\"cookie\":5,\"src_pathname\":\"/w/a\"}\n"
+        );
+    }
+
+    #[test]
+    fn json_of_overflow_and_recovered() {
+        let mut out = Vec::new();
+        write_json(&mut out, &Event::overflow());
+        write_json(&mut out, &Event::new(2, Mask::IN_CREATE, "/", "x").with_recovered(true));
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        assert!(lines[0].starts_with("{\"wd\":-1,\"mask\":16384,\"maskname\":\"IN_Q_OVERFLOW\""));
+        assert!(lines[1].contains("\"pathname\":\"/x\"") && lines[1].ends_with(",\"recovered\":true}"));
+    }
+
+    #[test]
+    fn pyinotify_line_keeps_raw_bytes_and_colours_on_request() {
+        let ev = Event::new(1, Mask::IN_CREATE, "/w", OsStr::from_bytes(b"\xff"));
+        let mut out = Vec::new();
+        write_pyinotify(&mut out, &ev, false);
+        assert!(out.windows(7).any(|w| w == b"name=\xff "));
+        let mut colored = Vec::new();
+        write_pyinotify(&mut colored, &Event::new(1, Mask::IN_CREATE, "/w", "a"), true);
+        let text = String::from_utf8(colored).unwrap();
+        assert!(text.starts_with("\x1b[0m<\x1b[0m\x1b[31m\x1b[1mEvent\x1b[0m \x1b[34mdir\x1b[0m\x1b[0m=\x1b[0m"));
+    }
+}

@@ -1,0 +1,96 @@
+//! pyinotify's `WatchManager` / `Notifier` / `ProcessEvent` model for Linux inotify,
+//! with paths that stay true after moves, directories that are never missed, and
+//! names kept as bytes.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use greenwatch::{Event, Flow, Mask, Notifier, ProcessEvent, WatchManager};
+//!
+//! struct OnChange;
+//! impl ProcessEvent for OnChange {
+//!     fn process_in_create(&mut self, ev: &Event) -> Flow {
+//!         println!("created {}", ev.pathname().display());
+//!         Flow::Continue
+//!     }
+//!     fn process_in_delete(&mut self, ev: &Event) -> Flow {
+//!         println!("removed {}", ev.pathname().display());
+//!         Flow::Continue
+//!     }
+//! }
+//!
+//! let wm = WatchManager::new()?;
+//! wm.add_watch("/var/log", Mask::IN_CREATE | Mask::IN_DELETE).rec(true).auto_add(true).apply()?;
+//! Notifier::new(wm, OnChange)?.run()?; // pyinotify's notifier.loop()
+//! # Ok::<(), greenwatch::Error>(())
+//! ```
+//!
+//! # From pyinotify
+//!
+//! | pyinotify | greenwatch |
+//! |---|---|
+//! | `WatchManager()` | [`WatchManager::new`] |
+//! | `wm.add_watch(path, mask, rec=True, auto_add=True)` | `wm.add_watch(path, mask).rec(true).auto_add(true).apply()` |
+//! | `wm.update_watch(wd, mask=m)` | `wm.update_watch(wd).mask(m).apply()` |
+//! | `wm.rm_watch(wd, rec=True)` | `wm.rm_watch(wd).rec(true).apply()` |
+//! | `wm.get_wd(path)`, `wm.get_path(wd)`, `wm.watches` | [`WatchManager::get_wd`], [`WatchManager::get_path`], [`WatchManager::watches`] |
+//! | `Notifier(wm, handler, read_freq, threshold, timeout)` | `Notifier::new(wm, handler)?.with_read_freq(..).with_threshold(..).with_timeout(..)` |
+//! | `notifier.loop(callback)` | [`Notifier::run`], [`Notifier::run_with`] |
+//! | `check_events`, `read_events`, `process_events` | same names on [`Notifier`] |
+//! | `ThreadedNotifier` | [`ThreadedNotifier`] |
+//! | `ProcessEvent.process_IN_CREATE` | [`ProcessEvent::process_in_create`] (and so on) |
+//! | `ProcessEvent(pevent=p)` | [`Chained::new(p, handler)`](Chained::new) |
+//! | `PrintAllEvents`, `Stats`, `ChainIfTrue`, `ExcludeFilter` | same names |
+//! | `IN_CREATE`, `ALL_EVENTS`, `EventsCodes.maskname` | [`Mask::IN_CREATE`], [`Mask::ALL_EVENTS`], [`Mask::maskname`] |
+//! | `WatchManagerError`, `-1` results | [`Error`] with [`ErrorKind`], [`Outcome::Failed`] |
+//!
+//! # Differences from pyinotify, on purpose
+//!
+//! - A directory renamed inside the tree rewrites every watch path below it at
+//!   once, whatever the mask; a moved root is followed; a directory moved out of
+//!   the tree stops being watched. No `-unknown-path`.
+//! - With auto_add, a new directory is watched, then listed, and every entry is
+//!   reported exactly once.
+//! - The kernel mask includes what the bookkeeping needs (moves, creates of
+//!   directories); only the events asked for are delivered.
+//! - Names are bytes: a non-UTF-8 name never stops the notifier.
+//! - `IN_Q_OVERFLOW` reaches `process_default` unless `process_in_q_overflow` is overridden.
+//!
+//! # inotify gotchas
+//!
+//! - Events that happen inside a directory before its watch exists are lost to
+//!   every inotify program; auto_add reports the entries it then finds with
+//!   synthesized `IN_CREATE` events, but not their earlier writes.
+//! - The kernel merges an event into an identical unread one at the tail of its queue.
+//! - Watches and instances are limited per user (`fs.inotify.max_user_watches`,
+//!   `fs.inotify.max_user_instances`); errors name the sysctl to raise.
+
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![deny(unsafe_code)]
+
+mod bookkeeping;
+mod error;
+mod event;
+mod filter;
+pub mod format;
+mod fs_view;
+pub mod limits;
+mod mask;
+mod notifier;
+mod pipeline;
+mod process_event;
+#[doc(hidden)]
+pub mod reader;
+mod sys;
+mod tree;
+mod watch_manager;
+mod watch_table;
+
+pub use error::{Error, ErrorKind, Result};
+pub use event::{Event, RawEvent, Wd};
+pub use filter::ExcludeFilter;
+pub use mask::Mask;
+pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
+pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
+pub use tree::Outcome;
+pub use watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};

@@ -1,0 +1,103 @@
+//! The pipeline every front-end shares: read → bookkeeping → queue of routed events.
+//!
+//! The front-ends (`Notifier`, `ThreadedNotifier`, `AsyncNotifier`, the event
+//! stream) differ only in how they wait for the fd and how they stop.
+//! pyinotify counterpart: the body of `Notifier.read_events` and `process_events`.
+
+use std::collections::VecDeque;
+use std::io;
+
+use crate::bookkeeping::Routed;
+use crate::process_event::{Flow, ProcessEvent};
+use crate::reader::{Coalescer, Reader};
+use crate::watch_manager::WatchManager;
+
+/// Reader, bookkeeping and the queue of events awaiting dispatch.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    pub wm: WatchManager,
+    reader: Reader,
+    queue: VecDeque<Routed>,
+    scratch: Vec<Routed>,
+    coalescer: Option<Coalescer>,
+    pub threshold: usize,
+}
+
+impl Pipeline {
+    pub(crate) fn new(wm: WatchManager) -> Pipeline {
+        Pipeline {
+            wm,
+            reader: Reader::default(),
+            queue: VecDeque::new(),
+            scratch: Vec::new(),
+            coalescer: None,
+            threshold: 0,
+        }
+    }
+
+    /// One read of what the kernel holds (nothing below the threshold). Returns the bytes read.
+    pub(crate) fn read(&mut self) -> io::Result<usize> {
+        let book = self.wm.lock();
+        self.reader.read(&book.fs.inotify, self.threshold)
+    }
+
+    /// Runs the bookkeeping over every buffered record; the events join the queue.
+    /// Returns how many were queued.
+    pub(crate) fn process_raw(&mut self) -> usize {
+        if self.reader.is_empty() {
+            return 0;
+        }
+        let mut book = self.wm.lock();
+        for raw in self.reader.records() {
+            if self.coalescer.as_mut().is_none_or(|c| c.first_time(&raw)) {
+                book.process(raw, &mut self.scratch);
+            }
+        }
+        let drained = book.fs.inotify.bytes_available().map_or(true, |n| n == 0);
+        book.end_batch(drained);
+        drop(book);
+        self.reader.clear();
+        let n = self.scratch.len();
+        self.queue.extend(self.scratch.drain(..));
+        n
+    }
+
+    /// How many events wait for dispatch.
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Turns pyinotify's coalescing on or off (off clears the set).
+    pub(crate) fn set_coalesce(&mut self, on: bool) {
+        self.coalescer = on.then(Coalescer::default);
+    }
+
+    /// Called after every `process_events`: the coalescing set starts afresh.
+    pub(crate) fn end_pass(&mut self) {
+        if let Some(c) = &mut self.coalescer {
+            c.clear();
+        }
+    }
+
+    /// Dispatches queued events to their handlers until the queue is empty or a
+    /// handler asks to stop (the rest stays queued). Returns the last flow.
+    pub(crate) fn dispatch_all<H: ProcessEvent + ?Sized>(&mut self, default: &mut H) -> (usize, Flow) {
+        let mut n = 0;
+        while let Some(routed) = self.queue.pop_front() {
+            n += 1;
+            if dispatch_one(&routed, default) == Flow::Stop {
+                return (n, Flow::Stop);
+            }
+        }
+        (n, Flow::Continue)
+    }
+}
+
+/// Sends one event to its watch's handler, or to `default`.
+pub(crate) fn dispatch_one<H: ProcessEvent + ?Sized>(routed: &Routed, default: &mut H) -> Flow {
+    match &routed.handler {
+        Some(handler) => handler.call(&routed.event),
+        None => default.call(&routed.event),
+    }
+}
+

@@ -1,0 +1,153 @@
+//! The reader: one `read(2)` into a large buffer, records parsed in place.
+//!
+//! pyinotify counterpart: `Notifier.read_events` (FIONREAD, `threshold`, one
+//! `os.read`, `struct.unpack` per record) and the coalescing set.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::event::RawEvent;
+use crate::mask::Mask;
+use crate::sys::InotifyFd;
+
+/// The smallest read: 64 KiB holds at least 4,096 records.
+pub(crate) const MIN_READ: usize = 64 * 1024;
+/// The largest single read, however much the kernel holds.
+const MAX_READ: usize = 4 * 1024 * 1024;
+const HEADER: usize = 16;
+
+/// Bytes read from the kernel and not yet processed.
+#[derive(Debug, Default)]
+pub(crate) struct Reader {
+    buf: Vec<u8>,
+}
+
+impl Reader {
+    /// One read of everything waiting (at least [`MIN_READ`] bytes of room),
+    /// appended to the buffer. Reads nothing while fewer than `threshold` bytes
+    /// wait. Returns the bytes read.
+    pub(crate) fn read(&mut self, fd: &InotifyFd, threshold: usize) -> io::Result<usize> {
+        let waiting = if threshold > 0 || self.buf.capacity() - self.buf.len() < MIN_READ {
+            fd.bytes_available()?
+        } else {
+            0
+        };
+        if waiting < threshold {
+            return Ok(0);
+        }
+        self.buf.reserve(waiting.clamp(MIN_READ, MAX_READ));
+        fd.read_into(&mut self.buf)
+    }
+
+    /// True if no unprocessed bytes are buffered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The buffered records.
+    pub(crate) fn records(&self) -> Records<'_> {
+        Records { buf: &self.buf }
+    }
+
+    /// Forgets the buffered records (after processing), keeping the allocation.
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    #[cfg(test)]
+    pub(crate) fn push_bytes(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+}
+
+/// Iterator over the records of a buffer; stops at a truncated record.
+#[derive(Debug)]
+pub(crate) struct Records<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = RawEvent<'a>;
+
+    fn next(&mut self) -> Option<RawEvent<'a>> {
+        let header = self.buf.get(..HEADER)?;
+        let word = |i: usize| u32::from_ne_bytes(header[i..i + 4].try_into().expect("4 bytes"));
+        let len = word(12) as usize;
+        let name = self.buf.get(HEADER..HEADER + len)?;
+        self.buf = &self.buf[HEADER + len..];
+        let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+        Some(RawEvent { wd: word(0) as i32, mask: Mask::from_bits(word(4)), cookie: word(8), name: OsStr::from_bytes(&name[..end]) })
+    }
+}
+
+/// pyinotify's `coalesce_events`: drops a record identical (wd, mask, cookie,
+/// name) to one already seen since the set was last cleared.
+#[derive(Debug, Default)]
+pub(crate) struct Coalescer {
+    seen: HashSet<(i32, u32, u32, Box<[u8]>)>,
+}
+
+impl Coalescer {
+    /// True the first time a record is seen.
+    pub(crate) fn first_time(&mut self, raw: &RawEvent<'_>) -> bool {
+        self.seen.insert((raw.wd, raw.mask.bits(), raw.cookie, raw.name.as_bytes().into()))
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.seen.clear();
+    }
+}
+
+/// Encodes a record as the kernel does (tests and benches).
+#[doc(hidden)]
+pub fn encode_record(out: &mut Vec<u8>, wd: i32, mask: u32, cookie: u32, name: &[u8]) {
+    let len = if name.is_empty() { 0 } else { (name.len() + 1).next_multiple_of(16) };
+    out.extend_from_slice(&wd.to_ne_bytes());
+    out.extend_from_slice(&mask.to_ne_bytes());
+    out.extend_from_slice(&cookie.to_ne_bytes());
+    out.extend_from_slice(&(len as u32).to_ne_bytes());
+    out.extend_from_slice(name);
+    out.resize(out.len() + len - name.len(), 0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_records_in_place_and_strips_padding() {
+        let mut r = Reader::default();
+        let mut bytes = Vec::new();
+        encode_record(&mut bytes, 1, 0x100, 0, b"a.txt");
+        encode_record(&mut bytes, 2, 0x400, 0, b"");
+        encode_record(&mut bytes, 1, 0x40, 9, b"bad-\xff");
+        r.push_bytes(&bytes);
+        let got: Vec<_> = r.records().collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!((got[0].wd, got[0].mask, got[0].name), (1, Mask::IN_CREATE, OsStr::new("a.txt")));
+        assert_eq!(got[1].name, OsStr::new(""));
+        assert_eq!((got[2].cookie, got[2].name.as_bytes()), (9, &b"bad-\xff"[..]));
+    }
+
+    #[test]
+    fn a_truncated_record_ends_the_iteration() {
+        let mut bytes = Vec::new();
+        encode_record(&mut bytes, 1, 0x100, 0, b"abc");
+        bytes.truncate(bytes.len() - 1);
+        assert_eq!(Records { buf: &bytes }.count(), 0);
+    }
+
+    #[test]
+    fn coalescer_drops_repeats_until_cleared() {
+        let mut c = Coalescer::default();
+        let a = RawEvent { wd: 1, mask: Mask::IN_MODIFY, cookie: 0, name: OsStr::new("a") };
+        let b = RawEvent { name: OsStr::new("b"), ..a };
+        assert!(c.first_time(&a));
+        assert!(c.first_time(&b));
+        assert!(!c.first_time(&a));
+        c.clear();
+        assert!(c.first_time(&a));
+    }
+}

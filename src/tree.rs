@@ -1,0 +1,179 @@
+//! Adding, updating and removing watches: the recursive walk, exclusions, results per path.
+//!
+//! I/O goes through [`FsView`], like the rest of the bookkeeping.
+//! pyinotify counterpart: `WatchManager.add_watch`, `update_watch`, `rm_watch`.
+
+use std::collections::VecDeque;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::bookkeeping::Bookkeeper;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::Wd;
+use crate::fs_view::FsView;
+use crate::mask::Mask;
+use crate::process_event::SharedHandler;
+use crate::watch_table::{WatchOptions, kernel_mask};
+
+/// What became of one path given to `add_watch` (pyinotify's wd, `-2` or `-1`).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Watched under this descriptor.
+    Added(Wd),
+    /// Matched the exclude filter: not watched, and not walked.
+    Excluded,
+    /// Could not be watched; the error names the path and the cause.
+    Failed(Error),
+}
+
+impl Outcome {
+    /// The wd, if the path is watched.
+    #[must_use]
+    pub fn wd(&self) -> Option<Wd> {
+        match self {
+            Outcome::Added(wd) => Some(*wd),
+            _ => None,
+        }
+    }
+
+    /// pyinotify's code: the wd, `-2` when excluded, `-1` on failure.
+    #[must_use]
+    pub fn code(&self) -> Wd {
+        match self {
+            Outcome::Added(wd) => *wd,
+            Outcome::Excluded => -2,
+            Outcome::Failed(_) => -1,
+        }
+    }
+}
+
+impl<F: FsView> Bookkeeper<F> {
+    /// Watches `root` (and, with `rec`, every directory below it), appending one
+    /// outcome per path. Directories that vanish during the walk are skipped;
+    /// symlinks below the root are not followed.
+    pub(crate) fn add_tree(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
+        let is_dir = match self.fs.is_dir(root) {
+            Ok(d) => d,
+            Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),
+        };
+        if is_dir && options.filter.as_ref().is_some_and(|f| f.matches(root)) {
+            return out.push((root.to_path_buf(), Outcome::Excluded));
+        }
+        match self.fs.add_watch(root, kernel_mask(options, is_dir)) {
+            Ok(wd) => {
+                self.insert_watch(wd, root, is_dir, true, options.clone());
+                self.fs.pin_root(wd, root);
+                out.push((root.to_path_buf(), Outcome::Added(wd)));
+            }
+            Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),
+        }
+        if options.rec && is_dir {
+            self.add_below(root, options, out);
+        }
+    }
+
+    /// Breadth-first walk below `root`, watching each directory before listing it.
+    fn add_below(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
+        let mut queue = VecDeque::from([root.to_path_buf()]);
+        while let Some(dir) = queue.pop_front() {
+            let entries = match self.fs.list_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if gone(&e) => continue,
+                Err(e) => {
+                    out.push((dir.clone(), Outcome::Failed(Error::from_io(e, &dir))));
+                    continue;
+                }
+            };
+            for child in entries.into_iter().filter(|e| e.is_dir) {
+                let path = dir.join(&child.name);
+                if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
+                    out.push((path, Outcome::Excluded));
+                    continue;
+                }
+                let mask = kernel_mask(options, true) | Mask::IN_ONLYDIR | Mask::IN_DONT_FOLLOW;
+                match self.fs.add_watch(&path, mask) {
+                    Ok(wd) => {
+                        self.insert_watch(wd, &path, true, false, options.clone());
+                        out.push((path.clone(), Outcome::Added(wd)));
+                        queue.push_back(path);
+                    }
+                    Err(e) if gone(&e) => {}
+                    Err(e) => {
+                        let err = Error::from_io(e, &path);
+                        out.push((path, Outcome::Failed(err)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Changes what watch `wd` (and, with `rec`, every watch below it) reports.
+    /// A mask with `IN_MASK_ADD` adds to the current one; otherwise it replaces it.
+    pub(crate) fn update(&mut self, wd: Wd, change: &Update, rec: bool) -> Vec<(Wd, Result<()>)> {
+        let Some(path) = self.table.get(wd).map(|e| e.path.clone()) else {
+            return vec![(wd, Err(unknown_wd(wd)))];
+        };
+        let targets = if rec { self.table.subtree(&path) } else { vec![wd] };
+        targets.into_iter().map(|w| (w, self.update_one(w, change))).collect()
+    }
+
+    fn update_one(&mut self, wd: Wd, change: &Update) -> Result<()> {
+        let entry = self.table.get_mut(wd).ok_or_else(|| unknown_wd(wd))?;
+        if let Some(mask) = change.mask {
+            if mask.contains(Mask::IN_MASK_ADD) {
+                entry.options.mask |= mask - Mask::IN_MASK_ADD;
+            } else {
+                entry.options.mask = mask;
+            }
+        }
+        if let Some(auto_add) = change.auto_add {
+            entry.options.auto_add = auto_add;
+        }
+        if let Some(handler) = &change.handler {
+            entry.options.handler = Some(handler.clone());
+        }
+        let (path, mask) = (entry.path.clone(), entry.kernel_mask());
+        match self.fs.add_watch(&path, mask) {
+            Ok(got) if got == wd => Ok(()),
+            Ok(got) => Err(Error::new(ErrorKind::Io, format!("the kernel answered wd {got} for wd {wd}")).with_path(&*path)),
+            Err(e) => Err(Error::from_io(e, &*path)),
+        }
+    }
+
+    /// Removes watch `wd` (and, with `rec`, every watch below it). Its
+    /// `IN_IGNORED` is not delivered, as in pyinotify.
+    pub(crate) fn remove(&mut self, wd: Wd, rec: bool) -> Vec<(Wd, Result<()>)> {
+        let targets = match self.table.get(wd) {
+            Some(entry) if rec => self.table.subtree(&entry.path.clone()),
+            _ => vec![wd],
+        };
+        let mut results = Vec::with_capacity(targets.len());
+        for w in targets {
+            let known = self.forget_watch(w);
+            let result = match (self.fs.rm_watch(w), known) {
+                (Ok(()), _) => Ok(()),
+                (Err(_), None) => Err(unknown_wd(w)),
+                (Err(e), Some(entry)) => Err(Error::from_io(e, &*entry.path)),
+            };
+            results.push((w, result));
+        }
+        results
+    }
+}
+
+/// A change for `update_watch`: each `Some` field is applied.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Update {
+    pub mask: Option<Mask>,
+    pub auto_add: Option<bool>,
+    pub handler: Option<SharedHandler>,
+}
+
+fn gone(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR))
+}
+
+fn unknown_wd(wd: Wd) -> Error {
+    Error::new(ErrorKind::UnknownWatch, format!("no watch with descriptor {wd}"))
+}

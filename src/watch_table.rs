@@ -1,0 +1,232 @@
+//! The watch table: every watch by descriptor and by path, with subtree moves. No I/O.
+//!
+//! pyinotify counterpart: `WatchManager._wmd` and `Watch`, plus the path→wd map
+//! pyinotify lacks (its `get_wd` is a linear scan, #15).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::event::Wd;
+use crate::filter::ExcludeFilter;
+use crate::mask::Mask;
+use crate::process_event::SharedHandler;
+
+/// What a watch was asked for; inherited by the watches auto_add creates below it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WatchOptions {
+    /// The user's mask: the events delivered, plus watch flags such as `IN_ONESHOT`.
+    pub mask: Mask,
+    /// Watch directories below this one (at add time, and on moves in with auto_add).
+    pub rec: bool,
+    /// Watch directories created later, and report what they already hold.
+    pub auto_add: bool,
+    /// Directories whose path matches are never watched.
+    pub filter: Option<Arc<ExcludeFilter>>,
+    /// The watch's own handler (pyinotify's `proc_fun`); the notifier's default otherwise.
+    pub handler: Option<SharedHandler>,
+}
+
+/// One watch.
+#[derive(Clone, Debug)]
+pub(crate) struct WatchEntry {
+    pub wd: Wd,
+    /// The true path of the watched item now. Shared with the events read while it held.
+    pub path: Arc<Path>,
+    /// Whether the item was a directory when the watch was added.
+    pub dir: bool,
+    /// Whether the user named this path (so it may be followed through an fd when moved).
+    pub root: bool,
+    pub options: WatchOptions,
+}
+
+impl WatchEntry {
+    /// The mask given to the kernel: the user's events, plus what the bookkeeping
+    /// needs to keep paths true and to see new directories.
+    pub(crate) fn kernel_mask(&self) -> Mask {
+        kernel_mask(&self.options, self.dir)
+    }
+
+    /// True if the user asked for this event (`IN_IGNORED`, `IN_UNMOUNT` and
+    /// `IN_Q_OVERFLOW` are always delivered, as by the kernel).
+    pub(crate) fn wants(&self, mask: Mask) -> bool {
+        const ALWAYS: Mask = Mask::from_bits(0xe000);
+        mask.intersects(self.options.mask.events() | ALWAYS)
+    }
+}
+
+/// See [`WatchEntry::kernel_mask`].
+pub(crate) fn kernel_mask(options: &WatchOptions, dir: bool) -> Mask {
+    let flags = Mask::IN_ONESHOT | Mask::IN_EXCL_UNLINK | Mask::IN_DONT_FOLLOW | Mask::IN_ONLYDIR;
+    let mut mask = options.mask & (Mask::ALL_EVENTS | flags);
+    mask |= Mask::IN_MOVE_SELF;
+    if dir {
+        mask |= Mask::IN_MOVED_FROM | Mask::IN_MOVED_TO;
+        if options.auto_add {
+            mask |= Mask::IN_CREATE;
+        }
+    }
+    mask
+}
+
+/// The watches by wd and by path.
+///
+/// Invariant: every `by_path` value is a key of `by_wd` whose entry has that path.
+/// Several wds may briefly claim one path (a directory replaced by rename, whose old
+/// watch waits for its `IN_IGNORED`); `by_path` then names the newest.
+#[derive(Debug, Default)]
+pub(crate) struct WatchTable {
+    by_wd: HashMap<Wd, WatchEntry>,
+    by_path: BTreeMap<Arc<Path>, Wd>,
+}
+
+impl WatchTable {
+    pub(crate) fn len(&self) -> usize {
+        self.by_wd.len()
+    }
+
+    pub(crate) fn get(&self, wd: Wd) -> Option<&WatchEntry> {
+        self.by_wd.get(&wd)
+    }
+
+    pub(crate) fn get_mut(&mut self, wd: Wd) -> Option<&mut WatchEntry> {
+        self.by_wd.get_mut(&wd)
+    }
+
+    pub(crate) fn wd_of(&self, path: &Path) -> Option<Wd> {
+        self.by_path.get(path).copied()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &WatchEntry> {
+        self.by_path.values().filter_map(|wd| self.by_wd.get(wd))
+    }
+
+    /// Stores `entry`, replacing any entry with the same wd (the kernel returns the
+    /// existing wd when an inode is watched again).
+    pub(crate) fn insert(&mut self, entry: WatchEntry) {
+        if let Some(old) = self.by_wd.get(&entry.wd) {
+            let old_path = old.path.clone();
+            self.unmap_path(&old_path, entry.wd);
+        }
+        self.by_path.insert(entry.path.clone(), entry.wd);
+        self.by_wd.insert(entry.wd, entry);
+    }
+
+    pub(crate) fn remove(&mut self, wd: Wd) -> Option<WatchEntry> {
+        let entry = self.by_wd.remove(&wd)?;
+        self.unmap_path(&entry.path, wd);
+        Some(entry)
+    }
+
+    fn unmap_path(&mut self, path: &Path, wd: Wd) {
+        if self.by_path.get(path) == Some(&wd) {
+            self.by_path.remove(path);
+        }
+    }
+
+    /// The wds of `path` and of every watch below it, parents before children.
+    pub(crate) fn subtree(&self, path: &Path) -> Vec<Wd> {
+        self.by_path
+            .range::<Path, _>((std::ops::Bound::Included(path), std::ops::Bound::Unbounded))
+            .take_while(|(p, _)| p.starts_with(path))
+            .map(|(_, wd)| *wd)
+            .collect()
+    }
+
+    /// Rewrites the path of the watch at `from` and of every watch below it to
+    /// lie under `to`. Returns how many watches moved.
+    pub(crate) fn move_subtree(&mut self, from: &Path, to: &Path) -> usize {
+        let moved = self.subtree(from);
+        for wd in &moved {
+            let entry = self.by_wd.get_mut(wd).expect("by_path names live wds");
+            let old = entry.path.clone();
+            let new: Arc<Path> = Arc::from(rebase(&old, from, to));
+            entry.path = new;
+            if self.by_path.get(&*old) == Some(wd) {
+                self.by_path.remove(&*old);
+            }
+        }
+        for wd in &moved {
+            let path = self.by_wd[wd].path.clone();
+            self.by_path.insert(path, *wd);
+        }
+        moved.len()
+    }
+}
+
+/// `path` with its prefix `from` replaced by `to`.
+pub(crate) fn rebase(path: &Path, from: &Path, to: &Path) -> PathBuf {
+    match path.strip_prefix(from) {
+        Ok(rest) if rest.as_os_str().is_empty() => to.to_path_buf(),
+        Ok(rest) => to.join(rest),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(wd: Wd, path: &str) -> WatchEntry {
+        WatchEntry { wd, path: Arc::from(Path::new(path)), dir: true, root: false, options: WatchOptions::default() }
+    }
+
+    fn table(paths: &[(Wd, &str)]) -> WatchTable {
+        let mut t = WatchTable::default();
+        for (wd, p) in paths {
+            t.insert(entry(*wd, p));
+        }
+        t
+    }
+
+    #[test]
+    fn subtree_holds_the_path_and_descendants_only() {
+        let t = table(&[(1, "/w"), (2, "/w/a"), (3, "/w/a/b"), (4, "/w/a!"), (5, "/w/ab")]);
+        assert_eq!(t.subtree(Path::new("/w/a")), vec![2, 3]);
+        assert_eq!(t.subtree(Path::new("/w")).len(), 5);
+    }
+
+    #[test]
+    fn move_subtree_rewrites_every_descendant() {
+        let mut t = table(&[(1, "/w"), (2, "/w/a"), (3, "/w/a/b"), (4, "/w/c")]);
+        assert_eq!(t.move_subtree(Path::new("/w/a"), Path::new("/w/c/z")), 2);
+        assert_eq!(&*t.get(2).unwrap().path, Path::new("/w/c/z"));
+        assert_eq!(&*t.get(3).unwrap().path, Path::new("/w/c/z/b"));
+        assert_eq!(t.wd_of(Path::new("/w/c/z/b")), Some(3));
+        assert_eq!(t.wd_of(Path::new("/w/a")), None);
+    }
+
+    #[test]
+    fn move_subtree_back_and_forth_restores_paths() {
+        let mut t = table(&[(1, "/w"), (2, "/w/a"), (3, "/w/a/b")]);
+        t.move_subtree(Path::new("/w/a"), Path::new("/w/x"));
+        t.move_subtree(Path::new("/w/x"), Path::new("/w/a"));
+        assert_eq!(t.wd_of(Path::new("/w/a/b")), Some(3));
+        assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn reinserting_a_wd_replaces_its_old_path() {
+        let mut t = table(&[(1, "/w/a")]);
+        t.insert(entry(1, "/w/b"));
+        assert_eq!(t.wd_of(Path::new("/w/a")), None);
+        assert_eq!(t.wd_of(Path::new("/w/b")), Some(1));
+    }
+
+    #[test]
+    fn removing_an_old_wd_keeps_the_newer_path_owner() {
+        let mut t = table(&[(1, "/w/a"), (2, "/w/a")]);
+        t.remove(1);
+        assert_eq!(t.wd_of(Path::new("/w/a")), Some(2));
+    }
+
+    #[test]
+    fn kernel_mask_adds_what_bookkeeping_needs() {
+        let mut o = WatchOptions { mask: Mask::IN_DELETE, auto_add: true, ..Default::default() };
+        let m = kernel_mask(&o, true);
+        assert!(m.contains(Mask::IN_DELETE | Mask::IN_CREATE | Mask::IN_MOVE | Mask::IN_MOVE_SELF));
+        o.auto_add = false;
+        assert!(!kernel_mask(&o, true).contains(Mask::IN_CREATE));
+        assert!(!kernel_mask(&o, false).contains(Mask::IN_MOVED_FROM));
+    }
+}
