@@ -59,6 +59,10 @@ pub(crate) struct Bookkeeper<F> {
     pub failures: Vec<Error>,
     /// While true, records are read and dropped (pyinotify's `ignore_events`).
     pub ignore_events: bool,
+    /// Hidden watches on the parents of pinned roots (see `roots.rs`).
+    pub(crate) sentinels: HashMap<Wd, crate::roots::Sentinel>,
+    /// Which sentinel guards each pinned root.
+    pub(crate) root_guard: HashMap<Wd, Wd>,
 }
 
 impl<F: FsView> Bookkeeper<F> {
@@ -72,6 +76,8 @@ impl<F: FsView> Bookkeeper<F> {
             batch_had_records: false,
             failures: Vec::new(),
             ignore_events: false,
+            sentinels: HashMap::new(),
+            root_guard: HashMap::new(),
         }
     }
 
@@ -87,12 +93,14 @@ impl<F: FsView> Bookkeeper<F> {
             return;
         }
         if self.table.get(raw.wd).is_none() {
-            return; // queued before its watch was removed
+            self.on_sentinel(raw); // or queued before its watch was removed
+            return;
         }
         match raw.mask - Mask::IN_ISDIR {
             Mask::IN_CREATE => self.on_create(raw, out),
             Mask::IN_DELETE => {
                 self.forget_synthesized(raw.wd, raw.name);
+                self.release_pin_of_child(raw.wd, raw.name);
                 self.emit(raw, out);
             }
             Mask::IN_MOVED_FROM => self.on_moved_from(raw, out),
@@ -215,7 +223,8 @@ impl<F: FsView> Bookkeeper<F> {
             }
             self.synthesized.remove(&wd);
         }
-        let entry = WatchEntry { wd, path: Arc::from(path), dir, root, options };
+        let has_root_child = self.sentinels.contains_key(&wd);
+        let entry = WatchEntry { wd, path: Arc::from(path), dir, root, has_root_child, options };
         self.table.insert(entry);
     }
 
@@ -251,6 +260,7 @@ impl<F: FsView> Bookkeeper<F> {
 
     fn on_moved_to(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
         self.forget_synthesized(raw.wd, raw.name);
+        self.release_pin_of_child(raw.wd, raw.name);
         let entry = self.table.get(raw.wd).expect("checked by process");
         let dst = entry.path.join(raw.name);
         let options = entry.options.clone();
@@ -316,6 +326,8 @@ impl<F: FsView> Bookkeeper<F> {
         let old = entry.path.clone();
         if let Some(new) = self.fs.root_path(wd).filter(|new| *new != *old) {
             self.table.move_subtree(&old, &new);
+            self.unguard_root(wd);
+            self.guard_root(wd);
         }
     }
 
@@ -341,6 +353,7 @@ impl<F: FsView> Bookkeeper<F> {
     /// Drops every trace of `wd` from the bookkeeping (the kernel side is the caller's).
     pub(crate) fn forget_watch(&mut self, wd: Wd) -> Option<WatchEntry> {
         self.synthesized.remove(&wd);
+        self.unguard_root(wd);
         self.fs.unpin_root(wd);
         self.table.remove(wd)
     }

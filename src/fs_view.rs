@@ -38,6 +38,8 @@ pub(crate) trait FsView {
     fn unpin_root(&mut self, wd: Wd);
     /// Where the pinned root `wd` is now; `None` if unknown or deleted.
     fn root_path(&mut self, wd: Wd) -> Option<PathBuf>;
+    /// True if the pinned root `wd` has no link left (deleted, or replaced by a rename).
+    fn root_unlinked(&mut self, wd: Wd) -> bool;
 }
 
 /// The real seam: the inotify fd, `std::fs`, and an `O_PATH` fd per watched root
@@ -92,6 +94,13 @@ impl FsView for RealFs {
         let target = fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()?;
         let deleted = target.as_os_str().as_encoded_bytes().ends_with(b" (deleted)");
         (!deleted && target.is_absolute()).then_some(target)
+    }
+
+    fn root_unlinked(&mut self, wd: Wd) -> bool {
+        let Some(fd) = self.roots.get(&wd) else { return false };
+        let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        // stat through the magic link reaches the pinned inode itself.
+        fs::metadata(proc_path).is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 0)
     }
 }
 
@@ -214,6 +223,10 @@ pub(crate) mod fake {
 
         fn root_path(&mut self, wd: Wd) -> Option<PathBuf> {
             self.roots.get(&wd).cloned()
+        }
+
+        fn root_unlinked(&mut self, wd: Wd) -> bool {
+            self.roots.get(&wd).is_some_and(|p| !self.nodes.contains_key(p))
         }
     }
 }

@@ -81,6 +81,7 @@ mod pipeline;
 mod process_event;
 #[doc(hidden)]
 pub mod reader;
+mod roots;
 mod sys;
 mod tree;
 mod watch_manager;

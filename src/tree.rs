@@ -64,6 +64,7 @@ impl<F: FsView> Bookkeeper<F> {
             Ok(wd) => {
                 self.insert_watch(wd, root, is_dir, true, options.clone());
                 self.fs.pin_root(wd, root);
+                self.guard_root(wd);
                 out.push((root.to_path_buf(), Outcome::Added(wd)));
             }
             Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),

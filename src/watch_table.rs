@@ -37,6 +37,8 @@ pub(crate) struct WatchEntry {
     pub dir: bool,
     /// Whether the user named this path (so it may be followed through an fd when moved).
     pub root: bool,
+    /// Whether a pinned root may sit directly below (a hint: checked on deletions).
+    pub has_root_child: bool,
     pub options: WatchOptions,
 }
 
@@ -61,7 +63,8 @@ pub(crate) fn kernel_mask(options: &WatchOptions, dir: bool) -> Mask {
     let mut mask = options.mask & (Mask::ALL_EVENTS | flags);
     mask |= Mask::IN_MOVE_SELF;
     if dir {
-        mask |= Mask::IN_MOVED_FROM | Mask::IN_MOVED_TO;
+        // IN_DELETE: a deleted child may be a pinned root whose pin must be released.
+        mask |= Mask::IN_MOVED_FROM | Mask::IN_MOVED_TO | Mask::IN_DELETE;
         if options.auto_add {
             mask |= Mask::IN_CREATE;
         }
@@ -168,7 +171,7 @@ mod tests {
     use super::*;
 
     fn entry(wd: Wd, path: &str) -> WatchEntry {
-        WatchEntry { wd, path: Arc::from(Path::new(path)), dir: true, root: false, options: WatchOptions::default() }
+        WatchEntry { wd, path: Arc::from(Path::new(path)), dir: true, root: false, has_root_child: false, options: WatchOptions::default() }
     }
 
     fn table(paths: &[(Wd, &str)]) -> WatchTable {
