@@ -20,6 +20,7 @@ use crate::fs_view::FsView;
 use crate::mask::Mask;
 use crate::process_event::SharedHandler;
 use crate::watch_table::{WatchEntry, WatchOptions, WatchTable, kernel_mask};
+use crate::wd_hash::WdMap;
 
 /// An event ready for dispatch, with the watch's own handler if it has one.
 #[derive(Debug, Clone)]
@@ -52,7 +53,7 @@ pub(crate) struct Bookkeeper<F> {
     pub fs: F,
     pub table: WatchTable,
     pending: Vec<PendingMove>,
-    synthesized: HashMap<Wd, HashMap<OsString, u64>>,
+    synthesized: WdMap<HashMap<OsString, u64>>,
     batch: u64,
     batch_had_records: bool,
     /// Directories that could not be watched by auto_add (permission, limits).
@@ -60,9 +61,9 @@ pub(crate) struct Bookkeeper<F> {
     /// While true, records are read and dropped (pyinotify's `ignore_events`).
     pub ignore_events: bool,
     /// Hidden watches on the parents of pinned roots (see `roots.rs`).
-    pub(crate) sentinels: HashMap<Wd, crate::roots::Sentinel>,
+    pub(crate) sentinels: WdMap<crate::roots::Sentinel>,
     /// Which sentinel guards each pinned root.
-    pub(crate) root_guard: HashMap<Wd, Wd>,
+    pub(crate) root_guard: WdMap<Wd>,
 }
 
 impl<F: FsView> Bookkeeper<F> {
@@ -71,13 +72,13 @@ impl<F: FsView> Bookkeeper<F> {
             fs,
             table: WatchTable::default(),
             pending: Vec::new(),
-            synthesized: HashMap::new(),
+            synthesized: WdMap::default(),
             batch: 0,
             batch_had_records: false,
             failures: Vec::new(),
             ignore_events: false,
-            sentinels: HashMap::new(),
-            root_guard: HashMap::new(),
+            sentinels: WdMap::default(),
+            root_guard: WdMap::default(),
         }
     }
 
@@ -240,6 +241,9 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// Forgets a synthesized name; true if it was remembered.
     fn forget_synthesized(&mut self, wd: Wd, name: &OsStr) -> bool {
+        if self.synthesized.is_empty() {
+            return false;
+        }
         let Some(names) = self.synthesized.get_mut(&wd) else { return false };
         let found = names.remove(name).is_some();
         if names.is_empty() {

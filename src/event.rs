@@ -154,11 +154,7 @@ impl Event {
     /// `path` joined with `name` (just `path` when `name` is empty).
     #[must_use]
     pub fn pathname(&self) -> Cow<'_, Path> {
-        if self.name.is_empty() {
-            Cow::Borrowed(&self.path)
-        } else {
-            Cow::Owned(self.path.join(&self.name))
-        }
+        if self.name.is_empty() { Cow::Borrowed(&self.path) } else { Cow::Owned(self.path.join(&self.name)) }
     }
 
     /// True if the event's subject is a directory (see [`Event::with_dir`]).

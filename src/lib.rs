@@ -86,6 +86,7 @@ mod sys;
 mod tree;
 mod watch_manager;
 mod watch_table;
+mod wd_hash;
 
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, RawEvent, Wd};

@@ -12,8 +12,8 @@ use event_listener::{Event as Signal, Listener};
 use polling::{Events, PollMode, Poller};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::process_event::{Flow, ProcessEvent};
 use crate::pipeline::Pipeline;
+use crate::process_event::{Flow, ProcessEvent};
 use crate::watch_manager::WatchManager;
 
 const KEY: usize = 0x6777;
@@ -339,7 +339,8 @@ impl<H: ProcessEvent + Send + 'static> ThreadedNotifier<H> {
     ///
     /// [`ErrorKind::Stopped`] if it already runs; the OS error if the thread cannot be spawned.
     pub fn start(&mut self) -> Result<()> {
-        let mut notifier = self.idle.take().ok_or_else(|| Error::new(ErrorKind::Stopped, "the notifier is already running"))?;
+        let mut notifier =
+            self.idle.take().ok_or_else(|| Error::new(ErrorKind::Stopped, "the notifier is already running"))?;
         notifier.stop.reset();
         let thread = std::thread::Builder::new().name("greenwatch-notifier".into()).spawn(move || {
             let result = notifier.run();

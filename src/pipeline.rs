@@ -53,8 +53,7 @@ impl Pipeline {
                 book.process(raw, &mut self.scratch);
             }
         }
-        let drained = book.fs.inotify.bytes_available().map_or(true, |n| n == 0);
-        book.end_batch(drained);
+        book.end_batch(self.reader.drained());
         drop(book);
         self.reader.clear();
         let n = self.scratch.len();
@@ -100,4 +99,3 @@ pub(crate) fn dispatch_one<H: ProcessEvent + ?Sized>(routed: &Routed, default: &
         None => default.call(&routed.event),
     }
 }
-

@@ -556,7 +556,10 @@ mod tests {
     fn chains_nest() {
         let mut hits = 0;
         {
-            let inner = Chained::new(ChainIfTrue::new(|e: &Event| e.name() != "a"), ChainIfTrue::new(|e: &Event| e.name() != "b"));
+            let inner = Chained::new(
+                ChainIfTrue::new(|e: &Event| e.name() != "a"),
+                ChainIfTrue::new(|e: &Event| e.name() != "b"),
+            );
             let mut chain = Chained::new(inner, |_: &Event| hits += 1);
             for name in ["a", "b", "c"] {
                 let _ = chain.call(&Event::new(1, Mask::IN_CREATE, "/w", name));
@@ -567,7 +570,7 @@ mod tests {
 
     #[test]
     fn stop_propagates_through_a_chain() {
-        let mut chain = Chained::new(|_: &Event| Flow::Stop, |_: &Event| panic!("not reached"));
+        let mut chain = Chained::new(|_: &Event| Flow::Stop, |_: &Event| -> Flow { panic!("not reached") });
         assert_eq!(chain.call(&Event::new(1, Mask::IN_CREATE, "/w", "a")), Flow::Stop);
     }
 

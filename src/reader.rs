@@ -12,33 +12,42 @@ use crate::event::RawEvent;
 use crate::mask::Mask;
 use crate::sys::InotifyFd;
 
-/// The smallest read: 64 KiB holds at least 4,096 records.
-pub(crate) const MIN_READ: usize = 64 * 1024;
-/// The largest single read, however much the kernel holds.
-const MAX_READ: usize = 4 * 1024 * 1024;
+/// The size of one read: 256 KiB holds at least 8,192 records (64 KiB is
+/// pyinotify's floor). One read per pass keeps memory bounded whatever the
+/// kernel queue holds.
+pub(crate) const READ_SIZE: usize = 256 * 1024;
+/// The largest record: a header and a `NAME_MAX` name with its NUL.
+const MAX_RECORD: usize = HEADER + 256;
 const HEADER: usize = 16;
 
 /// Bytes read from the kernel and not yet processed.
 #[derive(Debug, Default)]
 pub(crate) struct Reader {
     buf: Vec<u8>,
+    /// Whether the last read found the kernel queue empty afterwards.
+    drained: bool,
 }
 
 impl Reader {
-    /// One read of everything waiting (at least [`MIN_READ`] bytes of room),
-    /// appended to the buffer. Reads nothing while fewer than `threshold` bytes
-    /// wait. Returns the bytes read.
+    /// One read of up to [`READ_SIZE`] bytes, appended to the buffer. Reads
+    /// nothing while fewer than `threshold` bytes wait (checked with `FIONREAD`,
+    /// which costs the kernel a walk of its queue, so only when a threshold is set).
+    /// Returns the bytes read.
     pub(crate) fn read(&mut self, fd: &InotifyFd, threshold: usize) -> io::Result<usize> {
-        let waiting = if threshold > 0 || self.buf.capacity() - self.buf.len() < MIN_READ {
-            fd.bytes_available()?
-        } else {
-            0
-        };
-        if waiting < threshold {
+        if threshold > 0 && fd.bytes_available()? < threshold {
             return Ok(0);
         }
-        self.buf.reserve(waiting.clamp(MIN_READ, MAX_READ));
-        fd.read_into(&mut self.buf)
+        self.buf.reserve(READ_SIZE);
+        let room = self.buf.capacity() - self.buf.len();
+        let n = fd.read_into(&mut self.buf)?;
+        // Had the kernel held more, it would have filled the room up to the last record.
+        self.drained = n + MAX_RECORD < room;
+        Ok(n)
+    }
+
+    /// True if the last read left the kernel queue empty (as far as it could tell).
+    pub(crate) fn drained(&self) -> bool {
+        self.drained
     }
 
     /// True if no unprocessed bytes are buffered.
@@ -78,7 +87,12 @@ impl<'a> Iterator for Records<'a> {
         let name = self.buf.get(HEADER..HEADER + len)?;
         self.buf = &self.buf[HEADER + len..];
         let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-        Some(RawEvent { wd: word(0) as i32, mask: Mask::from_bits(word(4)), cookie: word(8), name: OsStr::from_bytes(&name[..end]) })
+        Some(RawEvent {
+            wd: word(0) as i32,
+            mask: Mask::from_bits(word(4)),
+            cookie: word(8),
+            name: OsStr::from_bytes(&name[..end]),
+        })
     }
 }
 

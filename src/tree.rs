@@ -137,7 +137,9 @@ impl<F: FsView> Bookkeeper<F> {
         let (path, mask) = (entry.path.clone(), entry.kernel_mask());
         match self.fs.add_watch(&path, mask) {
             Ok(got) if got == wd => Ok(()),
-            Ok(got) => Err(Error::new(ErrorKind::Io, format!("the kernel answered wd {got} for wd {wd}")).with_path(&*path)),
+            Ok(got) => {
+                Err(Error::new(ErrorKind::Io, format!("the kernel answered wd {got} for wd {wd}")).with_path(&*path))
+            }
             Err(e) => Err(Error::from_io(e, &*path)),
         }
     }

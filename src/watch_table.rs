@@ -3,7 +3,7 @@
 //! pyinotify counterpart: `WatchManager._wmd` and `Watch`, plus the path→wd map
 //! pyinotify lacks (its `get_wd` is a linear scan, #15).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::event::Wd;
 use crate::filter::ExcludeFilter;
 use crate::mask::Mask;
 use crate::process_event::SharedHandler;
+use crate::wd_hash::WdMap;
 
 /// What a watch was asked for; inherited by the watches auto_add creates below it.
 #[derive(Clone, Debug, Default)]
@@ -79,7 +80,7 @@ pub(crate) fn kernel_mask(options: &WatchOptions, dir: bool) -> Mask {
 /// watch waits for its `IN_IGNORED`); `by_path` then names the newest.
 #[derive(Debug, Default)]
 pub(crate) struct WatchTable {
-    by_wd: HashMap<Wd, WatchEntry>,
+    by_wd: WdMap<WatchEntry>,
     by_path: BTreeMap<Arc<Path>, Wd>,
 }
 
@@ -171,7 +172,14 @@ mod tests {
     use super::*;
 
     fn entry(wd: Wd, path: &str) -> WatchEntry {
-        WatchEntry { wd, path: Arc::from(Path::new(path)), dir: true, root: false, has_root_child: false, options: WatchOptions::default() }
+        WatchEntry {
+            wd,
+            path: Arc::from(Path::new(path)),
+            dir: true,
+            root: false,
+            has_root_child: false,
+            options: WatchOptions::default(),
+        }
     }
 
     fn table(paths: &[(Wd, &str)]) -> WatchTable {
