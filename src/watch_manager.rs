@@ -115,6 +115,46 @@ impl WatchManager {
         RmWatch { wm: self, wd, rec: false, quiet: true }
     }
 
+    /// Watches a file that is created and deleted over and over (a pid file, a
+    /// lock): its directory is watched for `mask | IN_CREATE | IN_DELETE`, and only
+    /// events whose name is the file's reach `handler` (pyinotify's
+    /// `watch_transient_file`). Another watch on the same directory shares its
+    /// descriptor and replaces its handler, as in pyinotify.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] naming the file when it has no parent directory
+    /// or no file name; otherwise as [`AddWatch::apply`] with `quiet(false)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{Event, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// let added = wm.watch_transient_file(dir.path().join("app.pid"), Mask::IN_MODIFY, |e: &Event| {
+    ///     println!("{}", e.maskname());
+    /// })?;
+    /// assert_eq!(added.watched(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn watch_transient_file<H>(&self, filename: impl AsRef<Path>, mask: Mask, handler: H) -> Result<AddResults>
+    where
+        H: ProcessEvent + Send + 'static,
+    {
+        let path = normalize(filename.as_ref()).map_err(|e| Error::from_io(e, filename.as_ref()))?;
+        let (Some(dir), Some(base)) = (path.parent(), path.file_name()) else {
+            return Err(
+                Error::new(ErrorKind::NotFound, "a transient file needs a directory and a name").with_path(&path)
+            );
+        };
+        let base = base.to_owned();
+        let only_this = crate::process_event::ChainIfTrue::new(move |e: &crate::Event| e.name() == base);
+        let handler = crate::process_event::Chained::new(only_this, handler);
+        self.add_watch(dir, mask | Mask::IN_CREATE | Mask::IN_DELETE).proc_fun(handler).quiet(false).apply()
+    }
+
     /// The wd watching `path` (absolute or relative, normalised first), if any.
     #[must_use]
     pub fn get_wd(&self, path: impl AsRef<Path>) -> Option<Wd> {
