@@ -1,0 +1,67 @@
+//! The CLI's event handler: output, `-c` commands, and the `--count` limit.
+//!
+//! pyinotify counterpart: the `PrintAllEvents` / `Stats` handler given to `Notifier`.
+
+use greenwatch::{Event, Flow, ProcessEvent};
+
+use crate::command::CommandQueue;
+use crate::output::Output;
+
+/// Handles every event the same way, whatever its kind (`process_default`).
+#[derive(Debug)]
+pub struct CliHandler {
+    /// The buffered output of the current pass.
+    pub output: Output,
+    /// The `-c` worker, taken at exit to let it finish.
+    pub commands: Option<CommandQueue>,
+    /// `--count`: stop once this many events were handled.
+    limit: Option<u64>,
+    /// Events handled so far.
+    seen: u64,
+}
+
+impl CliHandler {
+    /// A handler writing to `output`, running `commands`, stopping after `limit` events.
+    pub fn new(output: Output, commands: Option<CommandQueue>, limit: Option<u64>) -> CliHandler {
+        CliHandler { output, commands, limit, seen: 0 }
+    }
+
+    /// True once the `--count` limit is reached.
+    pub fn limit_reached(&self) -> bool {
+        self.limit.is_some_and(|limit| self.seen >= limit)
+    }
+}
+
+impl ProcessEvent for CliHandler {
+    fn process_default(&mut self, event: &Event) -> Flow {
+        if self.limit_reached() {
+            return Flow::Stop;
+        }
+        self.output.event(event);
+        if let Some(commands) = &self.commands {
+            commands.push(event);
+        }
+        self.seen += 1;
+        if self.limit_reached() { Flow::Stop } else { Flow::Continue }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Style;
+    use greenwatch::{Mask, WatchManager};
+
+    #[test]
+    fn stops_on_the_nth_event_and_handles_no_more() {
+        let output = Output::new(Style::Json, WatchManager::new().unwrap());
+        let mut handler = CliHandler::new(output, None, Some(2));
+        let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
+        assert_eq!(handler.call(&ev), Flow::Continue);
+        assert_eq!(handler.call(&ev), Flow::Stop);
+        assert_eq!(handler.call(&ev), Flow::Stop);
+        let mut out = Vec::new();
+        handler.output.flush_to(&mut out).unwrap();
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 2);
+    }
+}

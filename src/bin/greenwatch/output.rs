@@ -1,0 +1,139 @@
+//! The event output: one buffer per pass in the chosen style, written and flushed at once.
+//!
+//! pyinotify counterpart: `PrintAllEvents` and the `-s` stats callback of `python -m pyinotify`.
+
+use std::io::{self, Write};
+
+use greenwatch::{Event, ProcessEvent, Stats, WatchManager, format};
+
+use crate::clock::Clock;
+use crate::template::Template;
+
+/// How events are written.
+#[derive(Debug)]
+pub enum Style {
+    /// pyinotify's `<Event … >` line, with ANSI colours or not.
+    Pyinotify {
+        /// Colour the line as pyinotify's `ColoredOutputFormat` does.
+        color: bool,
+    },
+    /// One JSON object a line.
+    Json,
+    /// `--format`, with the clock of `%T` when the format uses it.
+    Template(Template, Option<Clock>),
+    /// `-s`: count events, print the statistics after each pass.
+    Stats(Stats),
+    /// `-q`: nothing.
+    Quiet,
+}
+
+/// The bytes of the current pass, in the chosen [`Style`].
+#[derive(Debug)]
+pub struct Output {
+    buf: Vec<u8>,
+    style: Style,
+    /// For `%w`: whether a watched item is a directory.
+    wm: WatchManager,
+    /// Events counted by `-s` since its last print.
+    unprinted_stats: bool,
+}
+
+impl Output {
+    /// An empty buffer writing in `style`.
+    pub fn new(style: Style, wm: WatchManager) -> Output {
+        Output { buf: Vec::with_capacity(1 << 16), style, wm, unprinted_stats: false }
+    }
+
+    /// Appends one event (or, with `-s`, counts it).
+    pub fn event(&mut self, event: &Event) {
+        match &mut self.style {
+            Style::Pyinotify { color } => format::write_pyinotify(&mut self.buf, event, *color),
+            Style::Json => format::write_json(&mut self.buf, event),
+            Style::Template(template, clock) => template.write(&mut self.buf, event, &self.wm, clock.as_mut()),
+            Style::Stats(stats) => {
+                let _ = stats.call(event);
+                self.unprinted_stats = true;
+            }
+            Style::Quiet => {}
+        }
+    }
+
+    /// Called after every pass of the loop: `-s` prints its statistics, as
+    /// pyinotify does after each pass (the first, eventless one included).
+    pub fn end_pass(&mut self) {
+        self.print_stats();
+    }
+
+    /// Called once at exit: `-s` prints its statistics if events came since the last print.
+    pub fn end_run(&mut self) {
+        if self.unprinted_stats {
+            self.print_stats();
+        }
+    }
+
+    /// `repr(stats)` and `str(stats)`, each on its own line.
+    fn print_stats(&mut self) {
+        if let Style::Stats(stats) = &self.style {
+            let text = format!("{stats:?}\n{stats}\n");
+            self.buf.extend_from_slice(text.as_bytes());
+            self.unprinted_stats = false;
+        }
+    }
+
+    /// Writes what the pass produced to `out` in one go, flushes, and empties the buffer.
+    ///
+    /// # Errors
+    ///
+    /// The write or flush error of `out`, passed through.
+    pub fn flush_to(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = out.write_all(&self.buf).and_then(|()| out.flush());
+        self.buf.clear();
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenwatch::Mask;
+
+    fn output(style: Style) -> Output {
+        Output::new(style, WatchManager::new().unwrap())
+    }
+
+    fn flushed(out: &mut Output) -> String {
+        let mut bytes = Vec::new();
+        out.flush_to(&mut bytes).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn each_style_writes_one_line_per_event() {
+        let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
+        let mut json = output(Style::Json);
+        json.event(&ev);
+        assert!(flushed(&mut json).starts_with("{\"wd\":1,"));
+        let mut plain = output(Style::Pyinotify { color: false });
+        plain.event(&ev);
+        assert!(flushed(&mut plain).starts_with("<Event dir=False"));
+        let mut quiet = output(Style::Quiet);
+        quiet.event(&ev);
+        assert_eq!(flushed(&mut quiet), "");
+    }
+
+    #[test]
+    fn stats_print_after_each_pass_and_at_exit_only_when_new() {
+        let mut out = output(Style::Stats(Stats::new()));
+        out.end_pass();
+        assert_eq!(flushed(&mut out), "<Stats ElapsedTime=0sec >\n\n");
+        out.event(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
+        out.end_run();
+        let text = flushed(&mut out);
+        assert!(text.starts_with("<Stats ElapsedTime=0sec IN_CREATE=1 >\nIN_CREATE"), "{text}");
+        out.end_run();
+        assert_eq!(flushed(&mut out), "");
+    }
+}

@@ -1,0 +1,115 @@
+//! One run: build the notifier, establish the watches, loop, and flush on the way out.
+//!
+//! pyinotify counterpart: the body of `pyinotify.command_line()`.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use greenwatch::{Flow, Notifier, WatchManager};
+
+use crate::args::Args;
+use crate::command::CommandQueue;
+use crate::fail::Fail;
+use crate::handler::CliHandler;
+use crate::output::{Output, Style};
+use crate::settings::Settings;
+use crate::{deadline, signals, watch};
+
+/// pyinotify's `read_freq` for `-s`.
+const STATS_READ_FREQ: Duration = Duration::from_secs(5);
+
+/// Runs the command line until a stop; `Ok` means exit status 0.
+///
+/// # Errors
+///
+/// [`Fail`] for a usage error, a path that cannot be watched, an I/O failure.
+pub fn run(args: &Args) -> Result<(), Fail> {
+    let Settings { mask, filter, style } = Settings::from_args(args)?;
+    let wm = WatchManager::new()?;
+    let mut notifier = build_notifier(&wm, args, style)?;
+    let abandon = notifier.handler().commands.as_ref().map(CommandQueue::abandon_flag);
+    signals::install(notifier.stop_handle(), abandon)?;
+    watch::establish(&wm, args, mask, filter)?;
+    if let Some(after) = args.timeout.filter(|t| !t.is_zero()) {
+        deadline::spawn(after, notifier.stop_handle())?;
+    }
+    let result = event_loop(&mut notifier, args.verbose);
+    if let Some(commands) = notifier.handler().commands.take() {
+        commands.finish();
+    }
+    result
+}
+
+/// The notifier with the CLI's handler (and `-s`'s read frequency).
+fn build_notifier(wm: &WatchManager, args: &Args, style: Style) -> Result<Notifier<CliHandler>, Fail> {
+    let stats = matches!(style, Style::Stats(_));
+    let commands = args.command.clone().map(|cmd| CommandQueue::start(cmd, args.verbose)).transpose()?;
+    let handler = CliHandler::new(Output::new(style, wm.clone()), commands, args.event_limit());
+    let notifier = Notifier::new(wm.clone(), handler)?;
+    Ok(if stats { notifier.with_read_freq(STATS_READ_FREQ) } else { notifier })
+}
+
+/// Loops until a stop, writing each pass's output at once, then drains what a
+/// stop request left in the kernel queue and flushes the rest.
+fn event_loop(notifier: &mut Notifier<CliHandler>, verbose: bool) -> Result<(), Fail> {
+    let mut stdout = io::stdout().lock();
+    let mut write_error = None;
+    let result = notifier.run_with(|n| after_pass(n, &mut stdout, &mut write_error, verbose));
+    if result.is_ok() && write_error.is_none() && notifier.stop_handle().is_stopped() {
+        drain(notifier);
+    }
+    notifier.handler().output.end_run();
+    if let Err(err) = notifier.handler().output.flush_to(&mut stdout) {
+        write_error.get_or_insert(err);
+    }
+    result?;
+    write_error.map_or(Ok(()), write_failure)
+}
+
+/// After each pass: warn about directories auto_add could not watch, write the
+/// output, and end the loop when the output is gone or nothing is left to watch.
+fn after_pass(
+    n: &mut Notifier<CliHandler>,
+    stdout: &mut impl Write,
+    write_error: &mut Option<io::Error>,
+    verbose: bool,
+) -> Flow {
+    for err in n.watch_manager().take_failures() {
+        eprintln!("greenwatch: {err}");
+    }
+    let output = &mut n.handler().output;
+    output.end_pass();
+    if let Err(err) = output.flush_to(stdout) {
+        *write_error = Some(err);
+        return Flow::Stop;
+    }
+    if n.watch_manager().is_empty() {
+        if verbose {
+            eprintln!("greenwatch: nothing left to watch");
+        }
+        return Flow::Stop;
+    }
+    Flow::Continue
+}
+
+/// After SIGINT, SIGTERM or `--timeout`: one last read, so every event that
+/// happened before the stop is reported (unless `--count` is already reached).
+fn drain(notifier: &mut Notifier<CliHandler>) {
+    if notifier.handler().limit_reached() {
+        return;
+    }
+    if let Ok(true) = notifier.check_events(Some(Duration::ZERO))
+        && notifier.read_events().is_ok()
+    {
+        let _ = notifier.process_events();
+    }
+}
+
+/// A closed pipe (`greenwatch … | head`) ends the run quietly; other write errors fail it.
+fn write_failure(err: io::Error) -> Result<(), Fail> {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(Fail::runtime(format!("cannot write the events: {err}")))
+    }
+}

@@ -1,0 +1,175 @@
+//! What the options mean once checked: the mask, the exclude filter, the output style.
+//!
+//! Every error here is a usage error (status 2).
+
+use std::io::IsTerminal;
+
+use greenwatch::{ExcludeFilter, Mask, Stats};
+
+use crate::args::Args;
+use crate::clock::{Clock, DEFAULT_TIMEFMT};
+use crate::fail::Fail;
+use crate::output::Style;
+use crate::template::Template;
+
+/// The checked meaning of the options.
+#[derive(Debug)]
+pub struct Settings {
+    /// The events to report.
+    pub mask: Mask,
+    /// Directories never watched (`--exclude`, `--exclude-from`).
+    pub filter: Option<ExcludeFilter>,
+    /// How events are written.
+    pub style: Style,
+}
+
+impl Settings {
+    /// Checks `args`.
+    ///
+    /// # Errors
+    ///
+    /// [`Fail::Usage`] naming the bad event name, pattern, file or format.
+    pub fn from_args(args: &Args) -> Result<Settings, Fail> {
+        Ok(Settings { mask: parse_mask(&args.events_list)?, filter: exclude_filter(args)?, style: style(args)? })
+    }
+}
+
+/// ORs every `-e` list; `ALL_EVENTS` when there is none.
+fn parse_mask(lists: &[String]) -> Result<Mask, Fail> {
+    if lists.is_empty() {
+        return Ok(Mask::ALL_EVENTS);
+    }
+    let mut mask = Mask::empty();
+    for list in lists {
+        mask |= list.parse::<Mask>().map_err(|_| Fail::Usage(bad_event_message(list)))?;
+    }
+    Ok(mask)
+}
+
+/// Names the first word of `list` that is not an event name, and the valid ones.
+fn bad_event_message(list: &str) -> String {
+    let bad = list.split([',', '|']).map(str::trim).find(|word| Mask::from_name(word).is_none());
+    let names: Vec<&str> = Mask::names().iter().map(|(name, _)| *name).collect();
+    match bad {
+        Some(word) if !word.is_empty() => {
+            format!("the event '{word}' given with -e/--events-list is not valid; valid names: {}", names.join(", "))
+        }
+        _ => format!("-e/--events-list '{list}' holds an empty event name"),
+    }
+}
+
+/// The union of `--exclude` patterns and `--exclude-from` files, if any.
+fn exclude_filter(args: &Args) -> Result<Option<ExcludeFilter>, Fail> {
+    let mut filters = Vec::new();
+    if !args.exclude.is_empty() {
+        let patterns = args.exclude.iter().map(|p| search_pattern(p));
+        filters.push(ExcludeFilter::new(patterns).map_err(|e| Fail::usage(format!("--exclude: {}", e.message())))?);
+    }
+    for file in &args.exclude_from {
+        let filter = ExcludeFilter::from_file(file)
+            .map_err(|e| Fail::usage(format!("--exclude-from {}: {}", file.display(), e.message())))?;
+        filters.push(filter);
+    }
+    let mut filters = filters.into_iter();
+    let Some(first) = filters.next() else { return Ok(None) };
+    filters.try_fold(first, |all, next| all.union(&next)).map(Some).map_err(Fail::from)
+}
+
+/// `--exclude` searches the whole path (like inotifywait's), while the
+/// library matches at the start (pyinotify's `re.match`): prefix any bytes,
+/// unless the user anchored the pattern.
+fn search_pattern(pattern: &str) -> String {
+    if pattern.starts_with('^') { pattern.to_owned() } else { format!("(?s-u:.*?)(?:{pattern})") }
+}
+
+/// The output style the options ask for.
+fn style(args: &Args) -> Result<Style, Fail> {
+    if args.quiet {
+        return Ok(Style::Quiet);
+    }
+    if args.stats {
+        return Ok(Style::Stats(Stats::new()));
+    }
+    if args.json {
+        return Ok(Style::Json);
+    }
+    if let Some(format) = &args.format {
+        let template = Template::parse(format, args.no_newline).map_err(Fail::Usage)?;
+        let timefmt = args.timefmt.as_deref().unwrap_or(DEFAULT_TIMEFMT);
+        let clock = template.uses_time().then(|| Clock::new(timefmt)).transpose().map_err(Fail::Usage)?;
+        return Ok(Style::Template(template, clock));
+    }
+    Ok(Style::Pyinotify { color: use_color(args.raw_format) })
+}
+
+/// Colour only on a terminal, unless `-f` or `NO_COLOR` (set and not empty) says no.
+fn use_color(raw_format: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !raw_format && !no_color && std::io::stdout().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn settings(argv: &[&str]) -> Result<Settings, Fail> {
+        let args = Args::try_parse_from(["greenwatch"].iter().chain(argv).chain(&["/w"])).unwrap();
+        Settings::from_args(&args)
+    }
+
+    fn usage_message(argv: &[&str]) -> String {
+        match settings(argv) {
+            Err(Fail::Usage(message)) => message,
+            other => panic!("not a usage error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn event_lists_are_ored_and_default_to_all_events() {
+        assert_eq!(settings(&[]).unwrap().mask, Mask::ALL_EVENTS);
+        let s = settings(&["-e", "IN_CREATE,IN_DELETE", "-e", "IN_MOVED_TO"]).unwrap();
+        assert_eq!(s.mask, Mask::IN_CREATE | Mask::IN_DELETE | Mask::IN_MOVED_TO);
+    }
+
+    #[test]
+    fn a_bad_event_name_is_named() {
+        let message = usage_message(&["-e", "IN_CREATE,IN_BOGUS"]);
+        assert!(message.starts_with("the event 'IN_BOGUS' given with -e"), "{message}");
+        assert!(message.contains("ALL_EVENTS"), "{message}");
+        assert!(usage_message(&["-e", "IN_CREATE,"]).contains("empty event name"));
+    }
+
+    #[test]
+    fn exclude_searches_unless_anchored() {
+        let f = settings(&["--exclude", "/skip$", "--exclude", "^/top"]).unwrap().filter.unwrap();
+        assert!(f.matches("/w/a/skip"));
+        assert!(!f.matches("/w/skip/b"));
+        assert!(f.matches("/top/x"));
+        assert!(!f.matches("/w/top"));
+        assert!(usage_message(&["--exclude", "(unclosed"]).starts_with("--exclude: "));
+    }
+
+    #[test]
+    fn exclude_search_crosses_non_utf8_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let f = settings(&["--exclude", "/skip$"]).unwrap().filter.unwrap();
+        assert!(f.matches(std::ffi::OsStr::from_bytes(b"/w/\xff/skip")));
+    }
+
+    #[test]
+    fn missing_exclude_file_is_a_usage_error() {
+        let message = usage_message(&["--exclude-from", "/no/such/file"]);
+        assert!(message.starts_with("--exclude-from /no/such/file: "), "{message}");
+    }
+
+    #[test]
+    fn styles() {
+        assert!(matches!(settings(&["--json"]).unwrap().style, Style::Json));
+        assert!(matches!(settings(&["-s"]).unwrap().style, Style::Stats(_)));
+        assert!(matches!(settings(&["-q", "--json"]).unwrap().style, Style::Quiet));
+        assert!(matches!(settings(&["-f"]).unwrap().style, Style::Pyinotify { color: false }));
+        assert!(matches!(settings(&["--format", "%T"]).unwrap().style, Style::Template(_, Some(_))));
+        assert!(usage_message(&["--format", "%q"]).contains("%q"));
+    }
+}
