@@ -2,6 +2,46 @@
 //! with paths that stay true after moves, directories that are never missed, and
 //! names kept as bytes.
 //!
+//! # Quick start (async)
+//!
+//! An [`AsyncNotifier`] is a future: it awaits the inotify fd on the async-io
+//! reactor, so it shares one thread with your other tasks (sockets, timers),
+//! and it runs each watch's handler calls as a green task of their own.
+//!
+//! ```
+//! use greenwatch::{AsyncNotifier, AsyncProcessEvent, Event, HandlerResult, Mask, WatchManager};
+//!
+//! struct OnChange;
+//! impl AsyncProcessEvent for OnChange {
+//!     async fn process_in_create(&self, ev: Event) -> HandlerResult {
+//!         println!("created {}", ev.pathname().display()); // or await a socket, a timer…
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # let dir = tempfile::tempdir()?;
+//! # let dir = dir.path();
+//! let wm = WatchManager::new()?;
+//! wm.add_watch(dir, Mask::IN_CREATE | Mask::IN_DELETE).rec(true).auto_add(true).apply()?;
+//! let notifier = AsyncNotifier::new(wm, OnChange)?;
+//! let handle = notifier.handle(); // stop, settle: from any task or thread
+//! smol::block_on(async {
+//!     let task = smol::spawn(notifier.run());
+//!     std::fs::write(dir.join("hello"), "")?;
+//!     handle.settle().await?; // "created …/hello" has been printed
+//!     handle.stop();
+//!     task.await
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Events of one watch reach its handler in order; a handler that awaits never
+//! holds up another watch. Queues are bounded: a handler that falls behind
+//! makes the notifier stop reading, and the burst waits in the kernel. A
+//! failing or panicking handler is reported, not fatal. Blocking handlers work
+//! too ([`SyncHandler`]), and [`EventStream`] yields the same events for code
+//! that prefers to pull. See [`AsyncNotifier`] for executors, stop and drain.
+//!
 //! # Examples
 //!
 //! ```no_run
@@ -68,31 +108,50 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![deny(unsafe_code)]
 
+mod async_notifier;
+mod async_process_event;
+mod async_source;
+mod async_stop;
 mod bookkeeping;
 mod error;
 mod event;
 mod filter;
 pub mod format;
 mod fs_view;
+mod handler_failure;
+mod lanes;
 pub mod limits;
 mod mask;
 mod notifier;
+mod notifier_handle;
 mod pipeline;
 mod process_event;
 #[doc(hidden)]
 pub mod reader;
 mod roots;
+mod settle;
+mod spawner;
+mod stream;
 mod sys;
 mod tree;
 mod watch_manager;
 mod watch_table;
 mod wd_hash;
 
+pub use async_notifier::AsyncNotifier;
+pub use async_process_event::{
+    AsyncProcessEvent, HandlerError, HandlerResult, IntoHandlerResult, SyncHandler, dispatch_async,
+};
+pub use async_stop::AsyncStopHandle;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, RawEvent, Wd};
 pub use filter::ExcludeFilter;
+pub use handler_failure::{FailureCause, HandlerFailure};
 pub use mask::Mask;
 pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
+pub use notifier_handle::{DispatchStats, NotifierHandle};
 pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
+pub use spawner::{LaneFuture, Spawner};
+pub use stream::EventStream;
 pub use tree::Outcome;
 pub use watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};

@@ -53,7 +53,7 @@ impl Pipeline {
                 book.process(raw, &mut self.scratch);
             }
         }
-        book.end_batch(self.reader.drained());
+        book.end_batch(self.reader.drained(), &mut self.scratch);
         drop(book);
         self.reader.clear();
         let n = self.scratch.len();
@@ -64,6 +64,12 @@ impl Pipeline {
     /// How many events wait for dispatch.
     pub(crate) fn queued(&self) -> usize {
         self.queue.len()
+    }
+
+    /// Takes the next queued event without dispatching it (the async front-ends
+    /// route it to a watch's task, or yield it from a stream).
+    pub(crate) fn pop_routed(&mut self) -> Option<Routed> {
+        self.queue.pop_front()
     }
 
     /// Turns pyinotify's coalescing on or off (off clears the set).
@@ -95,7 +101,7 @@ impl Pipeline {
 /// Sends one event to its watch's handler, or to `default`.
 pub(crate) fn dispatch_one<H: ProcessEvent + ?Sized>(routed: &Routed, default: &mut H) -> Flow {
     match &routed.handler {
-        Some(handler) => handler.call(&routed.event),
-        None => default.call(&routed.event),
+        Some(handler) => handler.handle(&routed.event),
+        None => default.handle(&routed.event),
     }
 }

@@ -1,0 +1,344 @@
+//! [`AsyncNotifier`]: the notifier as a green task on smol.
+//!
+//! It awaits the inotify fd on the async-io reactor (never a helper thread,
+//! never a timer), runs the shared pipeline, and hands each event to its
+//! watch's own task (see `lanes.rs`), so one thread serves many watches, timers
+//! and sockets cooperatively.
+//!
+//! pyinotify counterpart: `AsyncioNotifier`, and the eventlet notifier of the seed.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use async_executor::Executor;
+use futures_lite::future;
+
+use crate::async_process_event::AsyncProcessEvent;
+use crate::async_source::{AsyncSource, Fill};
+use crate::async_stop::AsyncStopHandle;
+use crate::error::{Error, ErrorKind, Result};
+use crate::handler_failure::HandlerFailure;
+use crate::lanes::Router;
+use crate::notifier_handle::{NotifierHandle, Shared, lock};
+use crate::process_event::SharedHandler;
+use crate::spawner::Spawner;
+use crate::stream::EventStream;
+use crate::watch_manager::WatchManager;
+
+/// Reads a [`WatchManager`]'s events on the async-io reactor and dispatches them
+/// to async handlers, one green task per watch.
+///
+/// - **Order and concurrency.** Events of one watch reach its handler in kernel
+///   order, one call at a time; different watches' handlers run concurrently,
+///   so a handler awaiting a timer or a socket never holds up another watch.
+///   Each watch's task is spawned on its first event (auto_add watches
+///   included) and ends after its `IN_IGNORED` (or, for a watch removed with
+///   `rm_watch`, whose `IN_IGNORED` is not delivered, soon after). `IN_Q_OVERFLOW`
+///   has a task of its own. Events of *different* watches have no order between
+///   them: the two halves of a rename across directories may be handled in either order.
+/// - **Handlers.** The default handler given to [`AsyncNotifier::new`] gets the
+///   events of watches without their own; a watch's own handler is set with
+///   [`AddWatch::proc_fun`](crate::AddWatch::proc_fun) (blocking, called inline
+///   in the watch's task) or [`NotifierHandle::async_proc_fun`] (async).
+/// - **Executor.** By default the tasks run on an executor the notifier owns
+///   and runs itself inside [`run`](AsyncNotifier::run) and
+///   [`process_events`](AsyncNotifier::process_events): all on the thread that
+///   polls them. [`with_executor`](AsyncNotifier::with_executor) spawns them on
+///   yours (a `LocalExecutor` for one thread, an `Executor` for several), which
+///   you then run.
+/// - **Bounded memory.** Each watch's queue holds at most
+///   [`with_queue_bound`](AsyncNotifier::with_queue_bound) events (1024 by
+///   default). When a handler falls behind and its queue is full, the notifier
+///   stops reading until there is room: the burst waits in the kernel's queue
+///   (`fs.inotify.max_queued_events`, 16384 by default), and past that the
+///   kernel drops events and reports `IN_Q_OVERFLOW`, which reaches the
+///   default handler. Memory never grows with the burst: the notifier holds at
+///   most one read's events (one buffer of records, plus the `IN_CREATE`s auto_add
+///   synthesizes for a new directory's content) and the watches' queues.
+/// - **Stop.** [`AsyncStopHandle::stop`] (from any thread, task or handler), a
+///   handler's [`Flow::Stop`](crate::Flow::Stop), or a failure with
+///   [`stop_on_handler_error`](AsyncNotifier::stop_on_handler_error) ends
+///   `run` promptly: nothing more is read, and events already read but not yet
+///   handled are dropped — handler calls in progress are cancelled at their next
+///   `.await` — unless [`drain_on_stop`](AsyncNotifier::drain_on_stop) is set,
+///   in which case they are all delivered first. Events not yet read stay in
+///   the kernel queue, with the watch manager.
+/// - **Failures.** A handler that returns an error or panics is reported to
+///   [`on_handler_error`](AsyncNotifier::on_handler_error) (by default: printed
+///   once on standard error); its watch and the others go on.
+///
+/// Dropping the notifier closes its duplicate of the inotify fd; the watch
+/// manager keeps the original, and its watches.
+///
+/// # Examples
+///
+/// ```no_run
+/// use greenwatch::{AsyncNotifier, AsyncProcessEvent, Event, HandlerResult, Mask, WatchManager};
+///
+/// struct OnChange;
+/// impl AsyncProcessEvent for OnChange {
+///     async fn process_in_create(&self, ev: Event) -> HandlerResult {
+///         println!("created {}", ev.pathname().display());
+///         Ok(())
+///     }
+/// }
+///
+/// smol::block_on(async {
+///     let wm = WatchManager::new()?;
+///     wm.add_watch("/tmp", Mask::IN_CREATE).rec(true).auto_add(true).apply()?;
+///     let notifier = AsyncNotifier::new(wm, OnChange)?;
+///     let stop = notifier.stop_handle();
+///     let task = smol::spawn(notifier.run());
+///     smol::Timer::after(std::time::Duration::from_secs(60)).await;
+///     stop.stop();
+///     task.await
+/// })?;
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
+pub struct AsyncNotifier<S = Arc<Executor<'static>>> {
+    source: AsyncSource,
+    router: Router<S>,
+    shared: Arc<Shared>,
+    /// The executor the notifier owns and runs itself, if it was not given one.
+    own: Option<Arc<Executor<'static>>>,
+    drain: bool,
+}
+
+impl AsyncNotifier {
+    /// A notifier over `wm`'s fd, with `default_handler` for the events of
+    /// watches without their own handler, and for `IN_Q_OVERFLOW`.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of duplicating the fd or registering it with the reactor.
+    pub fn new(wm: WatchManager, default_handler: impl AsyncProcessEvent + 'static) -> Result<AsyncNotifier> {
+        let source = AsyncSource::new(wm.clone())?;
+        let shared = Shared::new(wm);
+        let executor = Arc::new(Executor::new());
+        let router = Router::new(executor.clone(), shared.clone(), Arc::new(default_handler));
+        Ok(AsyncNotifier { source, router, shared, own: Some(executor), drain: false })
+    }
+}
+
+impl<S: Spawner> AsyncNotifier<S> {
+    /// Spawns the watch tasks on `executor` instead of the notifier's own
+    /// (tasks already running are cancelled). You run the executor, e.g.
+    /// `local_ex.run(notifier.run())`.
+    pub fn with_executor<T: Spawner>(self, executor: T) -> AsyncNotifier<T> {
+        let AsyncNotifier { source, router, shared, drain, .. } = self;
+        AsyncNotifier { source, router: router.with_spawner(executor), shared, own: None, drain }
+    }
+
+    /// The most events one watch's queue holds (at least 1; default 1024).
+    #[must_use]
+    pub fn with_queue_bound(mut self, bound: usize) -> Self {
+        self.router.bound = bound.max(1);
+        self
+    }
+
+    /// On stop, deliver every event already read before `run` returns (default: drop them).
+    #[must_use]
+    pub fn drain_on_stop(mut self, drain: bool) -> Self {
+        self.drain = drain;
+        self
+    }
+
+    /// Called with each handler failure (error or panic), from the failing
+    /// watch's task, instead of printing it.
+    #[must_use]
+    pub fn on_handler_error(self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
+        lock(&self.shared.policy).report = Arc::new(callback);
+        self
+    }
+
+    /// `true`: the first handler failure stops the notifier, and `run` returns
+    /// it as an [`ErrorKind::Stopped`] error. Default: `false`.
+    #[must_use]
+    pub fn stop_on_handler_error(self, stop: bool) -> Self {
+        lock(&self.shared.policy).stop = stop;
+        self
+    }
+
+    /// A handle that stops the notifier from any thread or task.
+    #[must_use]
+    pub fn stop_handle(&self) -> AsyncStopHandle {
+        self.shared.stop.clone()
+    }
+
+    /// A handle for other tasks: stop, settle, statistics, async per-watch handlers.
+    #[must_use]
+    pub fn handle(&self) -> NotifierHandle {
+        NotifierHandle { shared: self.shared.clone() }
+    }
+
+    /// The watch manager.
+    #[must_use]
+    pub fn watch_manager(&self) -> &WatchManager {
+        self.source.wm()
+    }
+
+    /// See [`NotifierHandle::async_proc_fun`].
+    pub fn async_proc_fun<H: AsyncProcessEvent + 'static>(&self, handler: H) -> SharedHandler {
+        self.handle().async_proc_fun(handler)
+    }
+
+    /// Events read but not yet handed to a watch's task.
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.source.pipeline.queued()
+    }
+
+    /// Waits for events (or a stop), reads one batch, dispatches it, and returns
+    /// once every handler is done with it: for callers who drive the notifier
+    /// themselves (pyinotify's `check_events` + `read_events` + `process_events`).
+    /// Returns how many events the batch held; 0 once stopped.
+    ///
+    /// Dropping the future loses no event: one being routed is kept for the next call.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of waiting on or reading the fd.
+    pub async fn process_events(&mut self) -> Result<usize> {
+        let own = self.own.clone();
+        drive(own.as_deref(), self.one_batch()).await
+    }
+
+    async fn one_batch(&mut self) -> Result<usize> {
+        let stop = self.shared.stop.clone();
+        if stop.is_stopped() || !self.router.route_all(&mut self.source, Some(&stop)).await {
+            return Ok(0);
+        }
+        let Fill::Read(n) = self.source.fill(&stop).await? else { return Ok(0) };
+        if self.router.route_all(&mut self.source, Some(&stop)).await {
+            self.router.wait_idle(Some(&stop)).await;
+        }
+        self.router.prune();
+        Ok(n)
+    }
+
+    /// Processes events until every change made before the call has been
+    /// handled (see [`NotifierHandle::settle`]); for callers who drive the
+    /// notifier with [`process_events`](AsyncNotifier::process_events). When
+    /// `run` drives it, use [`NotifierHandle::settle`] instead.
+    ///
+    /// # Errors
+    ///
+    /// As [`NotifierHandle::settle`] and [`AsyncNotifier::process_events`].
+    pub async fn settle(&mut self) -> Result<()> {
+        let handle = self.handle();
+        let own = self.own.clone();
+        let pump = async {
+            loop {
+                if self.shared.stop.is_stopped() {
+                    return Err(Error::new(ErrorKind::Stopped, "the notifier stopped before settling"));
+                }
+                self.one_batch().await?;
+            }
+        };
+        drive(own.as_deref(), future::or(handle.settle(), pump)).await
+    }
+
+    /// Runs until stopped (pyinotify's `loop()`): spawn it on any executor, or
+    /// `smol::block_on` it. See the type's docs for what stop does.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of waiting on or reading the fd; with
+    /// [`stop_on_handler_error`](AsyncNotifier::stop_on_handler_error), the
+    /// handler failure that stopped it ([`ErrorKind::Stopped`]).
+    #[doc(alias = "loop")]
+    pub async fn run(mut self) -> Result<()> {
+        let own = self.own.clone();
+        drive(own.as_deref(), self.run_loop()).await
+    }
+
+    async fn run_loop(&mut self) -> Result<()> {
+        let stop = self.shared.stop.clone();
+        let result = self.pump(&stop).await;
+        if self.drain {
+            self.router.route_all(&mut self.source, None).await;
+        }
+        self.router.shutdown(self.drain).await;
+        self.shared.cancel_settles();
+        result?;
+        self.shared.fatal_error().map_or(Ok(()), Err)
+    }
+
+    async fn pump(&mut self, stop: &AsyncStopHandle) -> Result<()> {
+        loop {
+            if stop.is_stopped() || !self.router.route_all(&mut self.source, Some(stop)).await {
+                return Ok(());
+            }
+            self.router.prune();
+            if self.source.fill(stop).await? == Fill::Stopped {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The same core as an event [`Stream`](futures_core::Stream): handlers and
+    /// tasks are dropped, the fd, the pipeline and the handles stay.
+    #[must_use]
+    pub fn into_stream(mut self) -> EventStream {
+        let pending = self.router.take_pending();
+        let AsyncNotifier { source, shared, .. } = self;
+        EventStream::from_parts(source, shared, pending)
+    }
+}
+
+/// How many watch-task polls the own executor runs before the notifier's loop
+/// gets another look (at a stop request, at the fd).
+const TICKS_PER_TURN: usize = 16;
+
+/// Runs `fut`, with the notifier's own executor running alongside if it has one.
+///
+/// Unlike `Executor::run`, which polls up to 200 tasks between two looks at its
+/// main future, this lets `fut` (the notifier's loop) in every
+/// [`TICKS_PER_TURN`] task polls, so a stop is acted on promptly even while
+/// handlers are busy.
+async fn drive<T>(own: Option<&Executor<'static>>, fut: impl Future<Output = T>) -> T {
+    let Some(executor) = own else { return fut.await };
+    let tasks = async {
+        loop {
+            for _ in 0..TICKS_PER_TURN {
+                executor.tick().await;
+            }
+            future::yield_now().await;
+        }
+    };
+    future::or(fut, tasks).await
+}
+
+impl<S> fmt::Debug for AsyncNotifier<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncNotifier")
+            .field("watch_manager", self.source.wm())
+            .field("own_executor", &self.own.is_some())
+            .field("drain_on_stop", &self.drain)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::async_process_event::SyncHandler;
+    use crate::event::Event;
+
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn the_default_notifier_and_its_run_future_can_move_between_threads() {
+        send_sync::<NotifierHandle>();
+        send_sync::<AsyncStopHandle>();
+        send_sync::<EventStream>();
+        let notifier = AsyncNotifier::new(WatchManager::new().unwrap(), SyncHandler::new(|_: &Event| ())).unwrap();
+        send(&notifier);
+        notifier.stop_handle().stop();
+        let run = notifier.run();
+        send(&run);
+        futures_lite::future::block_on(run).unwrap();
+    }
+}

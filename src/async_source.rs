@@ -1,0 +1,101 @@
+//! The async front-ends' reader: the pipeline, fed when the async-io reactor
+//! reports the inotify fd readable.
+//!
+//! As smol's own `linux-inotify` example does, the watch manager's fd is
+//! duplicated into an `OwnedFd` and wrapped in [`Async`]; the duplicate shares
+//! the open file description (non-blocking already), so readiness and reads are
+//! the original's. Dropping the source closes only the duplicate.
+
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::task::{Context, Poll};
+
+use async_io::Async;
+use futures_lite::future;
+
+use crate::async_stop::AsyncStopHandle;
+use crate::bookkeeping::Routed;
+use crate::error::Result;
+use crate::pipeline::Pipeline;
+use crate::watch_manager::WatchManager;
+
+/// What one wait for the fd ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fill {
+    /// A read happened; this many events were queued.
+    Read(usize),
+    /// The stop handle was used.
+    Stopped,
+}
+
+/// The pipeline and the duplicated fd it waits on.
+#[derive(Debug)]
+pub(crate) struct AsyncSource {
+    pub pipeline: Pipeline,
+    fd: Async<OwnedFd>,
+}
+
+impl AsyncSource {
+    /// Duplicates `wm`'s fd and registers the duplicate with the async-io reactor.
+    pub(crate) fn new(wm: WatchManager) -> Result<AsyncSource> {
+        #[allow(unsafe_code)]
+        // SAFETY: `wm` owns the inotify fd and keeps it open for as long as `wm`
+        // lives; it is only borrowed here for the duplication below.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(wm.fd()) };
+        let owned = borrowed.try_clone_to_owned()?;
+        let fd = Async::new(owned)?;
+        Ok(AsyncSource { pipeline: Pipeline::new(wm), fd })
+    }
+
+    /// The watch manager.
+    pub(crate) fn wm(&self) -> &WatchManager {
+        &self.pipeline.wm
+    }
+
+    /// The next event read and processed, not yet dispatched.
+    pub(crate) fn pop(&mut self) -> Option<Routed> {
+        self.pipeline.pop_routed()
+    }
+
+    /// Waits until the fd is readable (or `stop` is used), then reads once and
+    /// runs the bookkeeping. A wake-up with nothing to read waits again.
+    pub(crate) async fn fill(&mut self, stop: &AsyncStopHandle) -> Result<Fill> {
+        loop {
+            let readable = future::or(async { self.fd.readable().await.map(|()| true) }, async {
+                stop.stopped().await;
+                Ok(false)
+            });
+            if !readable.await? {
+                return Ok(Fill::Stopped);
+            }
+            if let Some(n) = self.read_once()? {
+                return Ok(Fill::Read(n));
+            }
+        }
+    }
+
+    /// The poll form of [`AsyncSource::fill`] without the stop handle (streams
+    /// watch it themselves). `Ready(Ok(n))` once a read queued something.
+    pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        loop {
+            match self.fd.poll_readable(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {}
+            }
+            if let Some(n) = self.read_once()? {
+                return Poll::Ready(Ok(n));
+            }
+        }
+    }
+
+    /// One non-blocking read and the bookkeeping over it; `None` if nothing was read.
+    fn read_once(&mut self) -> io::Result<Option<usize>> {
+        if self.pipeline.read()? == 0 {
+            return Ok(None);
+        }
+        let n = self.pipeline.process_raw();
+        self.pipeline.end_pass();
+        Ok(Some(n))
+    }
+}

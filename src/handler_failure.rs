@@ -1,0 +1,114 @@
+//! [`HandlerFailure`]: an async handler that returned an error or panicked, and
+//! the policy that decides what the notifier does about it.
+//!
+//! pyinotify counterpart: none (an exception in a pyinotify handler ends the loop).
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::async_process_event::HandlerError;
+use crate::event::Event;
+
+/// Why a handler call failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum FailureCause {
+    /// The handler returned this error.
+    Error(HandlerError),
+    /// The handler panicked with this message (`"<non-string panic>"` when the
+    /// payload was neither `&str` nor `String`).
+    Panic(String),
+}
+
+/// One failed handler call: the event it was handling and why it failed.
+///
+/// `Display` reads `handler failed on <event>: <error>` or
+/// `handler panicked on <event>: <message>`.
+#[derive(Debug)]
+pub struct HandlerFailure {
+    event: Event,
+    cause: FailureCause,
+}
+
+impl HandlerFailure {
+    pub(crate) fn new(event: Event, cause: FailureCause) -> HandlerFailure {
+        HandlerFailure { event, cause }
+    }
+
+    pub(crate) fn from_panic(event: Event, payload: &(dyn Any + Send)) -> HandlerFailure {
+        let message = match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+            (Some(s), _) => (*s).to_owned(),
+            (_, Some(s)) => s.clone(),
+            _ => "<non-string panic>".to_owned(),
+        };
+        HandlerFailure::new(event, FailureCause::Panic(message))
+    }
+
+    /// The event the handler was given.
+    #[must_use]
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// Why it failed.
+    #[must_use]
+    pub fn cause(&self) -> &FailureCause {
+        &self.cause
+    }
+
+    /// True if the handler panicked.
+    #[must_use]
+    pub fn is_panic(&self) -> bool {
+        matches!(self.cause, FailureCause::Panic(_))
+    }
+}
+
+impl fmt::Display for HandlerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            FailureCause::Error(e) => write!(f, "handler failed on {}: {e}", self.event),
+            FailureCause::Panic(m) => write!(f, "handler panicked on {}: {m}", self.event),
+        }
+    }
+}
+
+/// The error callback's type.
+pub(crate) type Reporter = Arc<dyn Fn(&HandlerFailure) + Send + Sync>;
+
+/// What the notifier does with a failure.
+#[derive(Clone)]
+pub(crate) struct FailurePolicy {
+    pub report: Reporter,
+    pub stop: bool,
+}
+
+impl Default for FailurePolicy {
+    /// Print each failure once on standard error and go on.
+    fn default() -> FailurePolicy {
+        FailurePolicy { report: Arc::new(|f: &HandlerFailure| eprintln!("greenwatch: {f}")), stop: false }
+    }
+}
+
+impl fmt::Debug for FailurePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FailurePolicy").field("stop", &self.stop).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mask::Mask;
+
+    #[test]
+    fn panics_keep_their_message() {
+        let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
+        let f = HandlerFailure::from_panic(ev.clone(), &"boom");
+        assert!(f.is_panic());
+        assert!(f.to_string().starts_with("handler panicked on <Event"));
+        assert!(f.to_string().ends_with(": boom"));
+        let f = HandlerFailure::from_panic(ev, &String::from("bang"));
+        assert!(matches!(f.cause(), FailureCause::Panic(m) if m == "bang"));
+    }
+}

@@ -1,0 +1,196 @@
+//! [`NotifierHandle`]: what a running async notifier shares with other tasks —
+//! stop, settle, per-watch async handlers, dispatch statistics.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::async_process_event::{AsyncProcessEvent, AsyncProxy, DynAsyncHandler};
+use crate::async_stop::AsyncStopHandle;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::Wd;
+use crate::handler_failure::{FailurePolicy, HandlerFailure};
+use crate::process_event::SharedHandler;
+use crate::settle::{self, SettleWaiter};
+use crate::watch_manager::WatchManager;
+
+/// Counts kept while dispatching; see [`NotifierHandle::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DispatchStats {
+    /// Watch tasks alive now (one per watch that received events, plus one for overflows).
+    pub lanes: usize,
+    /// The longest any watch's queue has been (never above the queue bound).
+    pub queue_high_water: usize,
+    /// Events handed to handlers (failed calls included).
+    pub delivered: u64,
+    /// Handler calls that returned an error or panicked.
+    pub failures: u64,
+    /// `IN_Q_OVERFLOW` events read.
+    pub overflows: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub lanes: AtomicUsize,
+    pub high_water: AtomicUsize,
+    pub delivered: AtomicU64,
+    pub failures: AtomicU64,
+    pub overflows: AtomicU64,
+}
+
+type Route = (SharedHandler, Arc<dyn DynAsyncHandler>);
+
+/// State shared by a notifier (or stream), its watch tasks and its handles.
+pub(crate) struct Shared {
+    pub wm: WatchManager,
+    pub stop: AsyncStopHandle,
+    pub counters: Counters,
+    /// Settle requests waiting for their marker event, by the marker's wd.
+    pub settles: Mutex<HashMap<Wd, SettleWaiter>>,
+    /// Settle markers currently watched (they are in the watch table, but are no one's watch).
+    pub markers: AtomicUsize,
+    routes: Mutex<Vec<Route>>,
+    pub policy: Mutex<FailurePolicy>,
+    /// The failure that stopped the notifier, when it was set to stop on one.
+    pub fatal: Mutex<Option<String>>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn new(wm: WatchManager) -> Arc<Shared> {
+        Arc::new(Shared {
+            wm,
+            stop: AsyncStopHandle::new(),
+            counters: Counters::default(),
+            settles: Mutex::new(HashMap::new()),
+            markers: AtomicUsize::new(0),
+            routes: Mutex::new(Vec::new()),
+            policy: Mutex::new(FailurePolicy::default()),
+            fatal: Mutex::new(None),
+        })
+    }
+
+    /// The async handler behind a per-watch `SharedHandler`, if it is one.
+    pub(crate) fn async_route(&self, handler: &SharedHandler) -> Option<Arc<dyn DynAsyncHandler>> {
+        lock(&self.routes).iter().find(|(h, _)| h.ptr_eq(handler)).map(|(_, a)| a.clone())
+    }
+
+    /// Counts and reports a failed handler call; stops the notifier if so configured.
+    pub(crate) fn report(&self, failure: &HandlerFailure) {
+        self.counters.failures.fetch_add(1, Ordering::Relaxed);
+        let policy = lock(&self.policy).clone();
+        (policy.report)(failure);
+        if policy.stop {
+            lock(&self.fatal).get_or_insert_with(|| failure.to_string());
+            self.stop.stop();
+        }
+    }
+
+    /// The error `run` returns when a failure stopped it.
+    pub(crate) fn fatal_error(&self) -> Option<Error> {
+        lock(&self.fatal).clone().map(|m| Error::new(ErrorKind::Stopped, m))
+    }
+
+    /// Fails every waiting settle (the notifier stopped).
+    pub(crate) fn cancel_settles(&self) {
+        lock(&self.settles).clear();
+    }
+
+    pub(crate) fn note_queue_len(&self, len: usize) {
+        self.counters.high_water.fetch_max(len, Ordering::Relaxed);
+    }
+}
+
+/// A cloneable handle on an [`AsyncNotifier`](crate::AsyncNotifier) or
+/// [`EventStream`](crate::EventStream), usable from any thread or task
+/// (handlers included) while it runs.
+#[derive(Clone)]
+pub struct NotifierHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl NotifierHandle {
+    /// Stops the notifier (see [`AsyncStopHandle::stop`]).
+    pub fn stop(&self) {
+        self.shared.stop.stop();
+    }
+
+    /// True once stopped.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.shared.stop.is_stopped()
+    }
+
+    /// The stop handle.
+    #[must_use]
+    pub fn stop_handle(&self) -> AsyncStopHandle {
+        self.shared.stop.clone()
+    }
+
+    /// The watch manager (add or remove watches while the notifier runs).
+    #[must_use]
+    pub fn watch_manager(&self) -> &WatchManager {
+        &self.shared.wm
+    }
+
+    /// Counts kept while dispatching.
+    #[must_use]
+    pub fn stats(&self) -> DispatchStats {
+        let c = &self.shared.counters;
+        DispatchStats {
+            lanes: c.lanes.load(Ordering::Relaxed),
+            queue_high_water: c.high_water.load(Ordering::Relaxed),
+            delivered: c.delivered.load(Ordering::Relaxed),
+            failures: c.failures.load(Ordering::Relaxed),
+            overflows: c.overflows.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resolves once every change made before the call has been dispatched:
+    /// its events were handled (by an [`AsyncNotifier`](crate::AsyncNotifier)'s
+    /// handlers) or yielded (by an [`EventStream`](crate::EventStream)).
+    ///
+    /// It writes a uniquely named marker file (`.greenwatch-settle-<pid>-<n>`) in
+    /// the temporary directory, watches it through the same inotify instance and
+    /// opens it: the kernel queues that event after every earlier one, so once
+    /// the notifier reads it, everything before it has been read; the notifier
+    /// then waits until each watch's task has passed that point. The marker and
+    /// its watch are removed afterwards and never reach a handler. No watched
+    /// directory is written to, and none is needed.
+    ///
+    /// Someone must be running the notifier (or polling the stream) meanwhile;
+    /// [`AsyncNotifier::settle`](crate::AsyncNotifier::settle) drives it itself.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Stopped`] if the notifier stops first; the I/O error of
+    /// creating or watching the marker.
+    pub async fn settle(&self) -> Result<()> {
+        settle::settle(&self.shared).await
+    }
+
+    /// Wraps an async handler so that it can be a watch's own handler:
+    /// pass the result to [`AddWatch::shared_proc_fun`](crate::AddWatch::shared_proc_fun).
+    /// Watches auto_add creates below that watch inherit it.
+    ///
+    /// This notifier awaits the handler in the watch's task, like the default
+    /// one; a blocking [`Notifier`](crate::Notifier) given the same watch manager
+    /// runs each call to completion with `block_on`.
+    pub fn async_proc_fun<H: AsyncProcessEvent + 'static>(&self, handler: H) -> SharedHandler {
+        let handler: Arc<dyn DynAsyncHandler> = Arc::new(handler);
+        let shared = SharedHandler::new(AsyncProxy(handler.clone()));
+        lock(&self.shared.routes).push((shared.clone(), handler));
+        shared
+    }
+}
+
+impl fmt::Debug for NotifierHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotifierHandle").field("stopped", &self.is_stopped()).field("stats", &self.stats()).finish()
+    }
+}

@@ -1,0 +1,163 @@
+//! [`EventStream`]: the pipeline as a `futures_core::Stream` of events, for
+//! code that prefers to pull.
+//!
+//! pyinotify counterpart: none (the closest is a `Notifier` whose handler
+//! appends to a list).
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+
+use std::future::Future;
+
+use event_listener::EventListener;
+use futures_core::Stream;
+
+use crate::async_source::AsyncSource;
+use crate::async_stop::AsyncStopHandle;
+use crate::bookkeeping::Routed;
+use crate::error::Result;
+use crate::event::Event;
+use crate::notifier_handle::{NotifierHandle, Shared, lock};
+use crate::settle;
+use crate::watch_manager::WatchManager;
+
+/// Every event of a [`WatchManager`], in kernel order, as a
+/// [`Stream`] of `Result<Event>`.
+///
+/// It runs on any executor (it needs only the async-io reactor, which drives
+/// itself): `smol::block_on`, `async_io::block_on`, `futures_lite::future::block_on`,
+/// a smol task. Events of watches that have their own handler (`proc_fun`) are
+/// yielded too; no handler is called. `IN_Q_OVERFLOW` is yielded like any event.
+///
+/// The stream ends (`None`) as soon as its [`AsyncStopHandle`] is used; events
+/// already read stay queued and are yielded if the handle is
+/// [reset](AsyncStopHandle::reset) and the stream polled again. An `Err` item
+/// is an OS error of reading the fd; the stream can be polled again after it.
+/// [`NotifierHandle::settle`] resolves once the stream has yielded every event
+/// that came before it (so poll the stream meanwhile, e.g. from another task).
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// use greenwatch::{EventStream, Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let mut events = EventStream::new(wm)?;
+/// std::fs::write(dir.path().join("a"), "")?;
+/// let ev = smol::block_on(events.next()).unwrap()?;
+/// assert_eq!(ev.name(), "a");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct EventStream {
+    source: AsyncSource,
+    shared: Arc<Shared>,
+    /// An event taken from the pipeline before the stream was made.
+    front: Option<Routed>,
+    listener: Option<EventListener>,
+}
+
+impl EventStream {
+    /// A stream of `wm`'s events.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of duplicating the fd or registering it with the reactor.
+    pub fn new(wm: WatchManager) -> Result<EventStream> {
+        let source = AsyncSource::new(wm.clone())?;
+        Ok(EventStream::from_parts(source, Shared::new(wm), None))
+    }
+
+    pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: Option<Routed>) -> EventStream {
+        EventStream { source, shared, front, listener: None }
+    }
+
+    /// A handle that ends the stream from any thread or task.
+    #[must_use]
+    pub fn stop_handle(&self) -> AsyncStopHandle {
+        self.shared.stop.clone()
+    }
+
+    /// A handle for other tasks (stop, settle, statistics).
+    #[must_use]
+    pub fn handle(&self) -> NotifierHandle {
+        NotifierHandle { shared: self.shared.clone() }
+    }
+
+    /// The watch manager.
+    #[must_use]
+    pub fn watch_manager(&self) -> &WatchManager {
+        self.source.wm()
+    }
+
+    /// The next event already read, settle markers consumed on the way.
+    fn next_queued(&mut self) -> Option<Event> {
+        while let Some(routed) = self.front.take().or_else(|| self.source.pop()) {
+            let event = routed.event;
+            if settle::is_marker(&event) {
+                lock(&self.shared.settles).remove(&event.wd()); // dropping the waiter settles it
+                continue;
+            }
+            if event.is_overflow() {
+                self.shared.counters.overflows.fetch_add(1, Ordering::Relaxed);
+                settle::retrigger(&self.shared);
+            }
+            self.shared.counters.delivered.fetch_add(1, Ordering::Relaxed);
+            return Some(event);
+        }
+        None
+    }
+
+    /// True if stopped; otherwise makes sure `cx` is woken by a stop.
+    fn poll_stopped(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            if self.shared.stop.is_stopped() {
+                self.listener = None;
+                self.shared.cancel_settles();
+                return true;
+            }
+            match &mut self.listener {
+                None => self.listener = Some(self.shared.stop.listen()),
+                Some(listener) => match Pin::new(listener).poll(cx) {
+                    Poll::Ready(()) => self.listener = None,
+                    Poll::Pending => return false,
+                },
+            }
+        }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<Event>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Event>>> {
+        let this = self.get_mut();
+        loop {
+            if this.poll_stopped(cx) {
+                return Poll::Ready(None);
+            }
+            if let Some(event) = this.next_queued() {
+                return Poll::Ready(Some(Ok(event)));
+            }
+            match this.source.poll_fill(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
+                Poll::Ready(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+impl fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("watch_manager", self.source.wm())
+            .field("stopped", &self.shared.stop.is_stopped())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,92 @@
+//! Shared helpers of the async kernel tests: deadlines, an event recorder, and
+//! the process's thread count.
+//!
+//! Every wait here has a deadline; no test sleeps to synchronise with the kernel
+//! (`settle()` does that).
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use greenwatch::{AsyncProcessEvent, Event, HandlerResult, Mask};
+
+/// How long any async wait may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Runs `fut`, failing the test if it takes longer than `limit`.
+#[track_caller]
+pub fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> impl Future<Output = T> {
+    let caller = std::panic::Location::caller();
+    futures_lite::future::or(fut, async move {
+        async_io::Timer::after(limit).await;
+        panic!("deadline of {limit:?} passed (waiting at {caller})");
+    })
+}
+
+/// [`within`] the default [`DEADLINE`].
+#[track_caller]
+pub fn deadline<T>(fut: impl Future<Output = T>) -> impl Future<Output = T> {
+    within(DEADLINE, fut)
+}
+
+/// The process's thread count, from `/proc/self/status`.
+pub fn threads() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let line = status.lines().find(|l| l.starts_with("Threads:")).expect("a Threads: line");
+    line["Threads:".len()..].trim().parse().expect("a number")
+}
+
+/// An async handler that records every event it is given, in order.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    pub fn events(&self) -> MutexGuard<'_, Vec<Event>> {
+        self.events.lock().unwrap()
+    }
+
+    pub fn push(&self, event: Event) {
+        self.events().push(event);
+    }
+
+    /// The names of the events with `mask` (ignoring `IN_ISDIR`), in order.
+    pub fn names(&self, mask: Mask) -> Vec<String> {
+        let events = self.events();
+        let wanted = events.iter().filter(|e| e.mask() - Mask::IN_ISDIR == mask);
+        wanted.map(|e| e.name().to_string_lossy().into_owned()).collect()
+    }
+
+    /// The names of the events whose path is `dir`, in order.
+    pub fn names_in(&self, dir: &Path) -> Vec<String> {
+        let events = self.events();
+        let wanted = events.iter().filter(|e| e.path() == dir);
+        wanted.map(|e| e.name().to_string_lossy().into_owned()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.events().len()
+    }
+}
+
+impl AsyncProcessEvent for Recorder {
+    async fn process_default(&self, event: Event) -> HandlerResult {
+        self.push(event);
+        Ok(())
+    }
+}
+
+/// Creates `names` as empty files in `dir`.
+pub fn touch_all(dir: &Path, names: impl IntoIterator<Item = String>) {
+    for name in names {
+        std::fs::write(dir.join(name), b"").expect("create a file");
+    }
+}
