@@ -54,6 +54,8 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     path: Option<PathBuf>,
+    /// What was being done to `path` (`cannot watch`, `cannot read`…).
+    action: &'static str,
     message: String,
     source: Option<io::Error>,
 }
@@ -61,14 +63,22 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with a message and no path.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, path: None, message: message.into(), source: None }
+        Error { kind, path: None, action: "cannot watch", message: message.into(), source: None }
     }
 
     /// Classifies an OS error met while watching `path`, with the fix where one exists.
     pub fn from_io(err: io::Error, path: impl Into<PathBuf>) -> Error {
         let path = path.into();
         let (kind, message) = classify(&err);
-        Error { kind, path: Some(path), message, source: Some(err) }
+        Error { kind, path: Some(path), action: "cannot watch", message, source: Some(err) }
+    }
+
+    /// Says what was being done to the path when it failed, for `Display`
+    /// (`cannot watch` unless set, e.g. `cannot read` for an exclude file).
+    #[must_use]
+    pub fn with_action(mut self, action: &'static str) -> Error {
+        self.action = action;
+        self
     }
 
     /// Attaches the path this error concerns.
@@ -134,7 +144,7 @@ fn lowercase_first(text: &str) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.path {
-            Some(path) => write!(f, "cannot watch {}: {}", path.display(), self.message),
+            Some(path) => write!(f, "{} {}: {}", self.action, path.display(), self.message),
             None => f.write_str(&self.message),
         }
     }
@@ -160,7 +170,7 @@ impl std::error::Error for Error {
 impl From<io::Error> for Error {
     fn from(err: io::Error) -> Error {
         let (kind, message) = classify(&err);
-        Error { kind, path: None, message, source: Some(err) }
+        Error { kind, path: None, action: "cannot watch", message, source: Some(err) }
     }
 }
 

@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorKind, Result};
 /// ```
 /// use greenwatch::ExcludeFilter;
 ///
-/// let filter = ExcludeFilter::new(["^/src/target", r"/\.git$"])?;
+/// let filter = ExcludeFilter::new(["^/src/target", r".*/\.git$"])?;
 /// assert!(filter.matches("/src/target/debug"));
 /// assert!(filter.matches("/src/app/.git"));
 /// assert!(!filter.matches("/src/app"));
@@ -65,9 +65,9 @@ impl ExcludeFilter {
     /// The file's I/O error (with its path), or [`ErrorKind::InvalidPattern`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<ExcludeFilter> {
         let path = path.as_ref();
-        let text = fs::read_to_string(path).map_err(|e| Error::from_io(e, path))?;
+        let text = fs::read_to_string(path).map_err(|e| Error::from_io(e, path).with_action("cannot read"))?;
         let lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
-        ExcludeFilter::new(lines).map_err(|e| e.with_path(path))
+        ExcludeFilter::new(lines).map_err(|e| e.with_path(path).with_action("bad exclude file"))
     }
 
     /// True if one of the patterns matches at the start of `path`.

@@ -247,10 +247,11 @@ impl<H: ProcessEvent> Notifier<H> {
             if !self.check_events(None)? {
                 continue;
             }
-            if let Some(rest) = self.read_freq.checked_sub(started.elapsed()) {
-                if !rest.is_zero() && self.stop.sleep(rest) {
-                    return Ok(());
-                }
+            if let Some(rest) = self.read_freq.checked_sub(started.elapsed())
+                && !rest.is_zero()
+                && self.stop.sleep(rest)
+            {
+                return Ok(());
             }
             self.read_events()?;
         }

@@ -51,7 +51,7 @@ macro_rules! methods {
 
 /// An event handler with one method per event kind, dispatched as pyinotify does.
 ///
-/// [`ProcessEvent::call`] picks the method for the event's mask (`IN_ISDIR`
+/// [`ProcessEvent::handle`] picks the method for the event's mask (`IN_ISDIR`
 /// ignored): `IN_CREATE` → `process_in_create`, and so on. Every method's
 /// default falls back to its *family* method, then to
 /// [`ProcessEvent::process_default`], exactly like pyinotify's lookup of
@@ -91,13 +91,13 @@ macro_rules! methods {
 /// }
 ///
 /// let mut log = Log::default();
-/// let _ = log.call(&Event::new(1, Mask::IN_CLOSE_WRITE, "/w", "a"));
-/// let _ = log.call(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
+/// let _ = log.handle(&Event::new(1, Mask::IN_CLOSE_WRITE, "/w", "a"));
+/// let _ = log.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
 /// assert_eq!(log.0, ["closed /w/a", "IN_CREATE"]);
 /// ```
 pub trait ProcessEvent {
     /// Dispatches `event` to the method for its mask (pyinotify's `__call__`).
-    fn call(&mut self, event: &Event) -> Flow {
+    fn handle(&mut self, event: &Event) -> Flow {
         dispatch(self, event)
     }
 
@@ -183,8 +183,8 @@ where
 }
 
 impl ProcessEvent for Box<dyn ProcessEvent + Send> {
-    fn call(&mut self, event: &Event) -> Flow {
-        (**self).call(event)
+    fn handle(&mut self, event: &Event) -> Flow {
+        (**self).handle(event)
     }
 }
 
@@ -200,8 +200,8 @@ impl ProcessEvent for Box<dyn ProcessEvent + Send> {
 /// let mut chain = Chained::new(ChainIfTrue::new(|e: &Event| e.name() != "skip"), |e: &Event| {
 ///     seen.push(e.name().to_owned());
 /// });
-/// let _ = chain.call(&Event::new(1, Mask::IN_CREATE, "/w", "keep"));
-/// let _ = chain.call(&Event::new(1, Mask::IN_CREATE, "/w", "skip"));
+/// let _ = chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", "keep"));
+/// let _ = chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", "skip"));
 /// drop(chain);
 /// assert_eq!(seen, ["keep"]);
 /// ```
@@ -229,11 +229,11 @@ impl<P: ProcessEvent, H: ProcessEvent> Chained<P, H> {
 }
 
 impl<P: ProcessEvent, H: ProcessEvent> ProcessEvent for Chained<P, H> {
-    fn call(&mut self, event: &Event) -> Flow {
-        match self.pevent.call(event) {
+    fn handle(&mut self, event: &Event) -> Flow {
+        match self.pevent.handle(event) {
             Flow::Break => Flow::Continue,
             Flow::Stop => Flow::Stop,
-            Flow::Continue => self.handler.call(event),
+            Flow::Continue => self.handler.handle(event),
         }
     }
 }
@@ -252,7 +252,7 @@ impl<F: FnMut(&Event) -> bool> ChainIfTrue<F> {
 }
 
 impl<F: FnMut(&Event) -> bool> ProcessEvent for ChainIfTrue<F> {
-    fn call(&mut self, event: &Event) -> Flow {
+    fn handle(&mut self, event: &Event) -> Flow {
         Flow::from(!(self.func)(event))
     }
 }
@@ -322,8 +322,8 @@ impl<W> fmt::Debug for PrintAllEvents<W> {
 ///
 /// let stats = Stats::new();
 /// let mut handler = stats.clone();
-/// let _ = handler.call(&Event::new(1, Mask::IN_CREATE | Mask::IN_ISDIR, "/w", "d"));
-/// let _ = handler.call(&Event::new(1, Mask::IN_CREATE, "/w", "f"));
+/// let _ = handler.handle(&Event::new(1, Mask::IN_CREATE | Mask::IN_ISDIR, "/w", "d"));
+/// let _ = handler.handle(&Event::new(1, Mask::IN_CREATE, "/w", "f"));
 /// assert_eq!(stats.count("IN_CREATE"), 2);
 /// assert_eq!(stats.count("IN_ISDIR"), 1);
 /// assert!(format!("{stats:?}").ends_with("IN_CREATE=2 IN_ISDIR=1 >"));
@@ -453,9 +453,9 @@ impl SharedHandler {
     }
 
     /// Dispatches one event to the shared handler.
-    pub fn call(&self, event: &Event) -> Flow {
+    pub fn handle(&self, event: &Event) -> Flow {
         let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard.call(event)
+        guard.handle(event)
     }
 
     /// True if both share one handler.
@@ -507,7 +507,7 @@ mod tests {
     }
 
     fn run(h: &mut impl ProcessEvent, mask: Mask) {
-        let _ = h.call(&Event::new(1, mask, "/w", "x"));
+        let _ = h.handle(&Event::new(1, mask, "/w", "x"));
     }
 
     #[test]
@@ -534,7 +534,7 @@ mod tests {
     fn overflow_reaches_process_default_by_default() {
         let mut seen = Vec::new();
         let mut h = |e: &Event| seen.push(e.mask());
-        let _ = h.call(&Event::overflow());
+        let _ = h.handle(&Event::overflow());
         assert_eq!(seen, [Mask::IN_Q_OVERFLOW]);
     }
 
@@ -546,12 +546,14 @@ mod tests {
             let second = |e: &Event| order.push(e.name().to_str().unwrap().to_owned());
             let mut chain = Chained::new(first, second);
             for name in ["keep", "skip-me", "keep2"] {
-                let _ = chain.call(&Event::new(1, Mask::IN_CREATE, "/w", name));
+                let _ = chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", name));
             }
         }
         assert_eq!(order, ["keep", "keep2"]);
     }
 
+    /// As in pyinotify, a filter that stops an inner chain hides the event from
+    /// that chain's handler only: the inner chain then answers "go on" to the outer one.
     #[test]
     fn chains_nest() {
         let mut hits = 0;
@@ -562,16 +564,16 @@ mod tests {
             );
             let mut chain = Chained::new(inner, |_: &Event| hits += 1);
             for name in ["a", "b", "c"] {
-                let _ = chain.call(&Event::new(1, Mask::IN_CREATE, "/w", name));
+                let _ = chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", name));
             }
         }
-        assert_eq!(hits, 1);
+        assert_eq!(hits, 2, "a passes (inner filter hid it from the inner handler only), b stops, c passes");
     }
 
     #[test]
     fn stop_propagates_through_a_chain() {
         let mut chain = Chained::new(|_: &Event| Flow::Stop, |_: &Event| -> Flow { panic!("not reached") });
-        assert_eq!(chain.call(&Event::new(1, Mask::IN_CREATE, "/w", "a")), Flow::Stop);
+        assert_eq!(chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a")), Flow::Stop);
     }
 
     #[test]

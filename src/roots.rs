@@ -8,7 +8,7 @@
 //! pyinotify counterpart: none (pyinotify appends `-unknown-path` instead).
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::bookkeeping::Bookkeeper;
 use crate::event::{RawEvent, Wd};
@@ -58,12 +58,40 @@ impl<F: FsView> Bookkeeper<F> {
         }
     }
 
+    /// The guard of `root` is gone: release its pin if it was deleted meanwhile,
+    /// or guard it anew.
+    fn reguard(&mut self, root: Wd) {
+        if self.fs.root_unlinked(root) {
+            self.fs.unpin_root(root);
+        } else {
+            self.guard_root(root);
+        }
+    }
+
+    /// The watch on directory `parent` was removed: the roots right below it
+    /// need another guard.
+    pub(crate) fn reguard_children(&mut self, parent: &Path) {
+        let roots: Vec<Wd> = self
+            .table
+            .subtree(parent)
+            .into_iter()
+            .filter(|wd| self.table.get(*wd).is_some_and(|e| e.root && e.path.parent() == Some(parent)))
+            .collect();
+        for root in roots {
+            self.reguard(root);
+        }
+    }
+
     /// A record on a wd that is not a watch: a sentinel's, or a stale one.
     pub(crate) fn on_sentinel(&mut self, raw: RawEvent<'_>) {
         let Some(s) = self.sentinels.get(&raw.wd) else { return };
         if raw.mask.contains(Mask::IN_IGNORED) {
             self.sentinels.remove(&raw.wd);
-            self.root_guard.retain(|_, s| *s != raw.wd);
+            let guarded: Vec<Wd> = self.root_guard.iter().filter(|(_, s)| **s == raw.wd).map(|(r, _)| *r).collect();
+            for root in guarded {
+                self.root_guard.remove(&root);
+                self.reguard(root);
+            }
             return;
         }
         if raw.mask.intersects(Mask::IN_DELETE | Mask::IN_MOVED_TO) {

@@ -330,11 +330,11 @@ impl AddWatch<'_> {
             book.add_tree(&path, &self.options, &mut results);
         }
         drop(book);
-        if !self.quiet {
-            if let Some(pos) = results.iter().position(|(_, o)| matches!(o, Outcome::Failed(_))) {
-                let Outcome::Failed(err) = results.swap_remove(pos).1 else { unreachable!() };
-                return Err(err);
-            }
+        if !self.quiet
+            && let Some(pos) = results.iter().position(|(_, o)| matches!(o, Outcome::Failed(_)))
+        {
+            let Outcome::Failed(err) = results.swap_remove(pos).1 else { unreachable!() };
+            return Err(err);
         }
         Ok(AddResults { entries: results })
     }
@@ -518,10 +518,8 @@ impl RmWatch<'_> {
 }
 
 fn first_error(mut results: Vec<(Wd, Result<()>)>, quiet: bool) -> Result<Vec<(Wd, Result<()>)>> {
-    if !quiet {
-        if let Some(pos) = results.iter().position(|(_, r)| r.is_err()) {
-            return Err(results.swap_remove(pos).1.unwrap_err());
-        }
+    if !quiet && let Some(pos) = results.iter().position(|(_, r)| r.is_err()) {
+        return Err(results.swap_remove(pos).1.unwrap_err());
     }
     Ok(results)
 }

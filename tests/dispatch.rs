@@ -380,7 +380,7 @@ fn chained_pevent_sees_every_event_and_can_break_or_stop() {
     let outer = Recorder::new();
     let mut seen = first.clone();
     let pevent = move |e: &Event| {
-        let _ = seen.call(e);
+        let _ = seen.handle(e);
         match e.name().to_str() {
             Some("skip") => Flow::Break,
             Some("stop") => Flow::Stop,

@@ -173,7 +173,7 @@ fn handler_stop_leaves_the_rest_queued() {
     let rec = Recorder::new();
     let mut inner = rec.clone();
     let handler = move |e: &Event| {
-        let _ = inner.call(e);
+        let _ = inner.handle(e);
         if e.name() == "b" { Flow::Stop } else { Flow::Continue }
     };
     let mut n = Notifier::new(wm, handler).unwrap();
@@ -349,7 +349,7 @@ fn threaded_notifier_ends_when_a_handler_stops_it() {
     let rec = Recorder::new();
     let mut inner = rec.clone();
     let handler = move |e: &Event| {
-        let _ = inner.call(e);
+        let _ = inner.handle(e);
         if e.name() == "quit" { Flow::Stop } else { Flow::Continue }
     };
     let mut tn = ThreadedNotifier::new(wm, handler).unwrap();
@@ -449,7 +449,7 @@ fn a_handler_can_add_watches_while_the_notifier_runs() {
         if e.name() == "go" {
             wm2.add_watch(&late, Mask::IN_CREATE).quiet(false).apply().unwrap();
         }
-        inner.call(e)
+        inner.handle(e)
     };
     let mut tn = ThreadedNotifier::new(wm.clone(), handler).unwrap();
     tn.start().unwrap();

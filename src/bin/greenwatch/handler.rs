@@ -57,9 +57,9 @@ mod tests {
         let output = Output::new(Style::Json, WatchManager::new().unwrap());
         let mut handler = CliHandler::new(output, None, Some(2));
         let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
-        assert_eq!(handler.call(&ev), Flow::Continue);
-        assert_eq!(handler.call(&ev), Flow::Stop);
-        assert_eq!(handler.call(&ev), Flow::Stop);
+        assert_eq!(handler.handle(&ev), Flow::Continue);
+        assert_eq!(handler.handle(&ev), Flow::Stop);
+        assert_eq!(handler.handle(&ev), Flow::Stop);
         let mut out = Vec::new();
         handler.output.flush_to(&mut out).unwrap();
         assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 2);

@@ -51,7 +51,7 @@ impl Output {
             Style::Json => format::write_json(&mut self.buf, event),
             Style::Template(template, clock) => template.write(&mut self.buf, event, &self.wm, clock.as_mut()),
             Style::Stats(stats) => {
-                let _ = stats.call(event);
+                let _ = stats.handle(event);
                 self.unprinted_stats = true;
             }
             Style::Quiet => {}
