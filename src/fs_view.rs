@@ -40,6 +40,8 @@ pub(crate) trait FsView {
     fn root_path(&mut self, wd: Wd) -> Option<PathBuf>;
     /// True if the pinned root `wd` has no link left (deleted, or replaced by a rename).
     fn root_unlinked(&mut self, wd: Wd) -> bool;
+    /// True if the kernel holds no unread record now (`FIONREAD`; an error counts as empty).
+    fn queue_empty(&mut self) -> bool;
 }
 
 /// The real seam: the inotify fd, `std::fs`, and an `O_PATH` fd per watched root
@@ -102,6 +104,10 @@ impl FsView for RealFs {
         // stat through the magic link reaches the pinned inode itself.
         fs::metadata(proc_path).is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 0)
     }
+
+    fn queue_empty(&mut self) -> bool {
+        self.inotify.bytes_available().map_or(true, |n| n == 0)
+    }
 }
 
 /// An `O_PATH | O_CLOEXEC` descriptor: follows the inode, reads nothing.
@@ -128,6 +134,10 @@ pub(crate) mod fake {
         pub roots: HashMap<Wd, PathBuf>,
         /// Paths whose add_watch fails with this errno.
         pub fail: HashMap<PathBuf, i32>,
+        /// Whether the kernel queue holds unread records (what `queue_empty` answers).
+        pub unread: bool,
+        /// Directories whose listing fails with `ENOENT` (they moved after their watch).
+        pub unlistable: std::collections::BTreeSet<PathBuf>,
     }
 
     impl FakeFs {
@@ -202,7 +212,7 @@ pub(crate) mod fake {
         }
 
         fn list_dir(&mut self, path: &Path) -> io::Result<Vec<Entry>> {
-            if self.nodes.get(path) != Some(&true) {
+            if self.nodes.get(path) != Some(&true) || self.unlistable.contains(path) {
                 return Err(io::Error::from_raw_os_error(libc::ENOENT));
             }
             let children = self.nodes.iter().filter(|(p, _)| p.parent() == Some(path));
@@ -227,6 +237,10 @@ pub(crate) mod fake {
 
         fn root_unlinked(&mut self, wd: Wd) -> bool {
             self.roots.get(&wd).is_some_and(|p| !self.nodes.contains_key(p))
+        }
+
+        fn queue_empty(&mut self) -> bool {
+            !self.unread
         }
     }
 }

@@ -8,6 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::bookkeeping::Bookkeeper;
+use crate::bookkeeping::Skip;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Wd;
 use crate::fs_view::FsView;
@@ -78,33 +79,28 @@ impl<F: FsView> Bookkeeper<F> {
     fn add_below(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
         let mut queue = VecDeque::from([root.to_path_buf()]);
         while let Some(dir) = queue.pop_front() {
-            let entries = match self.fs.list_dir(&dir) {
-                Ok(entries) => entries,
-                Err(e) if gone(&e) => continue,
-                Err(e) => {
-                    out.push((dir.clone(), Outcome::Failed(Error::from_io(e, &dir))));
-                    continue;
-                }
-            };
-            for child in entries.into_iter().filter(|e| e.is_dir) {
-                let path = dir.join(&child.name);
-                if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
-                    out.push((path, Outcome::Excluded));
-                    continue;
-                }
-                let mask = kernel_mask(options, true) | Mask::IN_ONLYDIR | Mask::IN_DONT_FOLLOW;
-                match self.fs.add_watch(&path, mask) {
-                    Ok(wd) => {
-                        self.insert_watch(wd, &path, true, false, options.clone());
+            for path in self.subdirs(&dir, out) {
+                match self.watch_dir(&path, options.clone()) {
+                    Ok((wd, _)) => {
                         out.push((path.clone(), Outcome::Added(wd)));
                         queue.push_back(path);
                     }
-                    Err(e) if gone(&e) => {}
-                    Err(e) => {
-                        let err = Error::from_io(e, &path);
-                        out.push((path, Outcome::Failed(err)));
-                    }
+                    Err(Skip::Excluded) => out.push((path, Outcome::Excluded)),
+                    Err(Skip::Gone) => {}
+                    Err(Skip::Failed(err)) => out.push((path, Outcome::Failed(err))),
                 }
+            }
+        }
+    }
+
+    /// The subdirectories of `dir` (symlinks are not followed); none if it vanished.
+    fn subdirs(&mut self, dir: &Path, out: &mut Vec<(PathBuf, Outcome)>) -> Vec<PathBuf> {
+        match self.fs.list_dir(dir) {
+            Ok(entries) => entries.into_iter().filter(|e| e.is_dir).map(|e| dir.join(e.name)).collect(),
+            Err(e) if gone(&e) => Vec::new(),
+            Err(e) => {
+                out.push((dir.to_path_buf(), Outcome::Failed(Error::from_io(e, dir))));
+                Vec::new()
             }
         }
     }

@@ -50,6 +50,11 @@ impl WatchEntry {
         kernel_mask(&self.options, self.dir)
     }
 
+    /// True if a watch below a root now matches its exclude filter (after a rename).
+    pub(crate) fn excluded(&self) -> bool {
+        !self.root && self.options.filter.as_ref().is_some_and(|f| f.matches(&self.path))
+    }
+
     /// True if the user asked for this event (`IN_IGNORED`, `IN_UNMOUNT` and
     /// `IN_Q_OVERFLOW` are always delivered, as by the kernel).
     pub(crate) fn wants(&self, mask: Mask) -> bool {
@@ -59,9 +64,15 @@ impl WatchEntry {
 }
 
 /// See [`WatchEntry::kernel_mask`].
+///
+/// A oneshot watch gets the user's mask alone: the first event the kernel
+/// matches ends the watch, so it must be one the user asked for.
 pub(crate) fn kernel_mask(options: &WatchOptions, dir: bool) -> Mask {
     let flags = Mask::IN_ONESHOT | Mask::IN_EXCL_UNLINK | Mask::IN_DONT_FOLLOW | Mask::IN_ONLYDIR;
     let mut mask = options.mask & (Mask::ALL_EVENTS | flags);
+    if mask.contains(Mask::IN_ONESHOT) {
+        return mask;
+    }
     mask |= Mask::IN_MOVE_SELF;
     if dir {
         // IN_DELETE: a deleted child may be a pinned root whose pin must be released.
@@ -135,6 +146,20 @@ impl WatchTable {
             .take_while(|(p, _)| p.starts_with(path))
             .map(|(_, wd)| *wd)
             .collect()
+    }
+
+    /// Gives watch `wd` the path `to`: with every watch below it if it owns its
+    /// old path, alone if it was shadowed there (a stale watch awaiting `IN_IGNORED`).
+    pub(crate) fn move_watch(&mut self, wd: Wd, to: &Path) {
+        let Some(entry) = self.by_wd.get(&wd) else { return };
+        let from = entry.path.clone();
+        if self.wd_of(&from) == Some(wd) {
+            self.move_subtree(&from, to);
+            return;
+        }
+        let mut entry = entry.clone();
+        entry.path = Arc::from(to);
+        self.insert(entry);
     }
 
     /// Rewrites the path of the watch at `from` and of every watch below it to

@@ -1,0 +1,234 @@
+//! auto_add: directories that appear in a watched tree are watched, then listed.
+//!
+//! A directory announced by a record (`IN_CREATE|IN_ISDIR`, or an `IN_MOVED_TO`
+//! of one we do not watch) is queued by its parent's watch and its name. Later
+//! records of the same batch move it along (a rename) or drop it (a delete, a
+//! rename over it). When the batch ends the queue is worked through in order,
+//! breadth first like pyinotify's: each directory is watched, then listed; a new
+//! one's entries get a synthesized `IN_CREATE` (subdirectories queued in turn),
+//! a moved-in one's subdirectories are only watched. A directory the kernel cannot
+//! find (it or its parent moved after the batch was read) is tried again after the
+//! next batch, whose records move it along, unless the kernel queue is empty:
+//! then no record can still tell where it went. So is the listing of a directory
+//! that moved between its watch and its listing (the watch keeps its path true).
+
+use std::collections::{HashMap, VecDeque};
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Bookkeeper, Routed};
+use crate::error::Error;
+use crate::event::{RawEvent, Wd};
+use crate::fs_view::FsView;
+use crate::mask::Mask;
+use crate::watch_table::{WatchEntry, WatchOptions, kernel_mask};
+use crate::wd_hash::WdMap;
+
+/// A directory to watch when the batch ends.
+#[derive(Debug, Clone)]
+pub(crate) struct NewDir {
+    /// The watch of the directory that holds it; its path is read when the batch ends.
+    parent: Wd,
+    name: OsString,
+    /// A new directory, whose entries are reported, rather than one moved in.
+    pub(super) report: bool,
+}
+
+/// Why a directory was not watched.
+#[derive(Debug)]
+pub(crate) enum Skip {
+    /// It matches the exclude filter.
+    Excluded,
+    /// Nothing (or no directory) is at its path now.
+    Gone,
+    /// The kernel refused.
+    Failed(Error),
+}
+
+/// The directories to watch when the batch ends, in order, each (parent, name)
+/// at most once; a name can be taken off again (or moved) by a later record.
+#[derive(Debug, Default)]
+pub(crate) struct DirQueue {
+    /// (parent, name, ticket) in order; an entry whose ticket is no longer the
+    /// name's in `queued` was taken off.
+    order: VecDeque<(Wd, OsString, u64)>,
+    /// By parent and name: whether it is new (`report`), and its ticket.
+    queued: WdMap<HashMap<OsString, (bool, u64)>>,
+    next_ticket: u64,
+}
+
+impl DirQueue {
+    /// Queues `name` in `parent` unless it is queued already.
+    fn push(&mut self, parent: Wd, name: &OsStr, report: bool) {
+        let names = self.queued.entry(parent).or_default();
+        if !names.contains_key(name) {
+            self.next_ticket += 1;
+            names.insert(name.to_owned(), (report, self.next_ticket));
+            self.order.push_back((parent, name.to_owned(), self.next_ticket));
+        }
+    }
+
+    /// Takes `name` in `parent` off the queue.
+    pub(super) fn take(&mut self, parent: Wd, name: &OsStr) -> Option<NewDir> {
+        let names = self.queued.get_mut(&parent)?;
+        let (report, _) = names.remove(name)?;
+        if names.is_empty() {
+            self.queued.remove(&parent);
+        }
+        Some(NewDir { parent, name: name.to_owned(), report })
+    }
+
+    /// Empties the queue, in order.
+    fn drain(&mut self) -> VecDeque<NewDir> {
+        let queued = std::mem::take(&mut self.queued);
+        let live = |(parent, name, ticket): &(Wd, OsString, u64)| {
+            let (report, t) = *queued.get(parent)?.get(name)?;
+            (t == *ticket).then(|| NewDir { parent: *parent, name: name.clone(), report })
+        };
+        let out = self.order.iter().filter_map(live).collect();
+        self.order.clear();
+        out
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.queued.is_empty()
+    }
+}
+
+impl<F: FsView> Bookkeeper<F> {
+    /// Queues `name` in `parent` for watching at the end of the batch, if
+    /// `parent` has auto_add and it is not queued yet.
+    pub(super) fn queue_new_dir(&mut self, parent: Wd, name: &OsStr, report: bool) {
+        if self.table.get(parent).is_some_and(|e| e.options.auto_add) {
+            self.new_dirs.push(parent, name, report);
+        }
+    }
+
+    /// Takes `name` in `parent` off the queue (it was deleted, replaced or moved).
+    pub(super) fn take_new_dir(&mut self, parent: Wd, name: &OsStr) -> Option<NewDir> {
+        if self.new_dirs.is_empty() {
+            return None;
+        }
+        self.new_dirs.take(parent, name)
+    }
+
+    /// Works through the queue (see the module docs), after the listings that
+    /// failed last time. What was not found is kept for the next batch, unless
+    /// the kernel queue is empty: then no record can still tell where it went.
+    pub(super) fn watch_new_dirs(&mut self, out: &mut Vec<Routed>) {
+        let mut queue = self.new_dirs.drain();
+        let mut unlisted = Vec::new();
+        for (wd, report) in std::mem::take(&mut self.unlisted) {
+            let Some(path) = self.table.get(wd).map(|e| e.path.to_path_buf()) else { continue };
+            if !self.list_new_dir(wd, &path, report, &mut queue, out) {
+                unlisted.push((wd, report));
+            }
+        }
+        let missed = self.work_queue(queue, &mut unlisted, out);
+        if (!missed.is_empty() || !unlisted.is_empty()) && !self.fs.queue_empty() {
+            missed.into_iter().for_each(|d| self.new_dirs.push(d.parent, &d.name, d.report));
+            self.unlisted = unlisted;
+        }
+    }
+
+    /// Watches and lists each queued directory; those not found are returned,
+    /// those watched but gone before they could be listed join `unlisted`.
+    fn work_queue(
+        &mut self,
+        mut queue: VecDeque<NewDir>,
+        unlisted: &mut Vec<(Wd, bool)>,
+        out: &mut Vec<Routed>,
+    ) -> Vec<NewDir> {
+        let mut missed = Vec::new();
+        while let Some(dir) = queue.pop_front() {
+            let Some(parent) = self.table.get(dir.parent) else { continue };
+            let path = parent.path.join(&dir.name);
+            let options = parent.options.clone();
+            match self.watch_dir(&path, options) {
+                Ok((wd, true)) if !self.list_new_dir(wd, &path, dir.report, &mut queue, out) => {
+                    unlisted.push((wd, dir.report));
+                }
+                Ok(_) => {} // listed, or already watched: its events were flowing
+                Err(Skip::Gone) => missed.push(dir),
+                Err(Skip::Failed(err)) => self.failures.push(err),
+                Err(Skip::Excluded) => {}
+            }
+        }
+        missed
+    }
+
+    /// Lists the newly watched `path`: reports each entry (if `report`) and queues
+    /// each subdirectory. False if it was gone (moved since it was watched).
+    fn list_new_dir(
+        &mut self,
+        wd: Wd,
+        path: &Path,
+        report: bool,
+        queue: &mut VecDeque<NewDir>,
+        out: &mut Vec<Routed>,
+    ) -> bool {
+        let entries = match self.fs.list_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => return !matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)),
+        };
+        for child in entries {
+            if report && !self.synthesize_create(wd, &child.name, child.is_dir, out) {
+                continue;
+            }
+            if child.is_dir {
+                queue.push_back(NewDir { parent: wd, name: child.name, report });
+            }
+        }
+        true
+    }
+
+    /// Reports `name` in `wd` with a synthesized `IN_CREATE`, remembering it so
+    /// that the kernel's own `IN_CREATE`, if one is on its way, is not reported
+    /// again. False if it was reported already.
+    fn synthesize_create(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) -> bool {
+        let names = self.synthesized.entry(wd).or_default();
+        if names.contains_key(name) {
+            return false;
+        }
+        names.insert(name.to_owned(), self.batch);
+        let mask = if is_dir { Mask::IN_CREATE | Mask::IN_ISDIR } else { Mask::IN_CREATE };
+        self.emit(RawEvent { wd, mask, cookie: 0, name }, out);
+        true
+    }
+
+    /// Adds a watch on the directory `path` (not the user's root) with inherited
+    /// options: its wd, and whether the watch is new.
+    pub(crate) fn watch_dir(&mut self, path: &Path, options: WatchOptions) -> Result<(Wd, bool), Skip> {
+        if options.filter.as_ref().is_some_and(|f| f.matches(path)) {
+            return Err(Skip::Excluded);
+        }
+        let mask = kernel_mask(&options, true) | Mask::IN_ONLYDIR | Mask::IN_DONT_FOLLOW;
+        match self.fs.add_watch(path, mask) {
+            Ok(wd) => Ok((wd, self.insert_watch(wd, path, true, false, options))),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Skip::Gone),
+            Err(e) => Err(Skip::Failed(Error::from_io(e, path))),
+        }
+    }
+
+    /// Records a watch the kernel returned; true if the wd is new. The kernel hands
+    /// back the wd it already has for the same inode: that watch keeps its state,
+    /// and if it was known under another path, the inode moved there, with every
+    /// watch below it.
+    pub(crate) fn insert_watch(&mut self, wd: Wd, path: &Path, dir: bool, root: bool, options: WatchOptions) -> bool {
+        if let Some(old) = self.table.get(wd) {
+            let old_path = old.path.clone();
+            if *old_path != *path {
+                self.table.move_watch(wd, path);
+            }
+            let entry = self.table.get_mut(wd).expect("checked");
+            entry.root |= root;
+            entry.options = options;
+            return false;
+        }
+        let has_root_child = self.sentinels.contains_key(&wd);
+        self.table.insert(WatchEntry { wd, path: Arc::from(path), dir, root, has_root_child, options });
+        self.fresh.insert(wd, self.batch);
+        true
+    }
+}
