@@ -155,3 +155,12 @@ pub use spawner::{LaneFuture, Spawner};
 pub use stream::EventStream;
 pub use tree::Outcome;
 pub use watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};
+
+/// The README's and the porting guide's Rust blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/porting.md")]
+struct PortingDoctests;
