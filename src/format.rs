@@ -139,49 +139,97 @@ mod ansi {
 /// assert_eq!(out, b"<Event dir=False mask=0x100 maskname=IN_CREATE name=a path=/w pathname=/w/a wd=1 >\n");
 /// ```
 pub fn write_pyinotify(out: &mut Vec<u8>, event: &Event, color: bool) {
-    let paint = |out: &mut Vec<u8>, code: &[u8], text: &[u8]| {
-        if color {
-            out.extend_from_slice(code);
-            out.extend_from_slice(text);
-            out.extend_from_slice(ansi::NORMAL);
-        } else {
-            out.extend_from_slice(text);
-        }
-    };
-    paint(out, ansi::NORMAL, b"<");
-    paint(out, ansi::CLASS, b"Event");
-    for (key, value) in fields(event) {
-        out.push(b' ');
-        paint(out, ansi::KEY, key.as_bytes());
-        paint(out, ansi::NORMAL, b"=");
-        paint(out, ansi::VALUE, if value.is_empty() { b"''" } else { &value });
+    let mut line = Line { out, color };
+    line.paint(ansi::NORMAL, b"<");
+    line.paint(ansi::CLASS, b"Event");
+    if event.is_overflow() {
+        line.field("mask", format_args!("0x{:x}", event.mask()));
+        line.field_bytes("maskname", event.maskname().as_bytes());
+    } else {
+        write_fields(&mut line, event);
     }
-    out.push(b' ');
-    paint(out, ansi::NORMAL, b">");
-    out.push(b'\n');
+    line.out.push(b' ');
+    line.paint(ansi::NORMAL, b">");
+    line.out.push(b'\n');
 }
 
 /// The public attributes of `event` in pyinotify's (alphabetical) order.
-fn fields(event: &Event) -> Vec<(&'static str, Vec<u8>)> {
-    let text = |s: String| s.into_bytes();
-    if event.is_overflow() {
-        return vec![("mask", text(format!("0x{:x}", event.mask()))), ("maskname", text(event.maskname().into()))];
-    }
-    let mut f = Vec::with_capacity(9);
+fn write_fields(line: &mut Line<'_>, event: &Event) {
     if event.mask().intersects(crate::Mask::IN_MOVE) {
-        f.push(("cookie", text(event.cookie().to_string())));
+        line.field("cookie", format_args!("{}", event.cookie()));
     }
-    f.push(("dir", text(if event.dir() { "True".into() } else { "False".into() })));
-    f.push(("mask", text(format!("0x{:x}", event.mask()))));
-    f.push(("maskname", text(event.maskname().into())));
-    f.push(("name", event.name().as_bytes().to_vec()));
-    f.push(("path", event.path().as_os_str().as_bytes().to_vec()));
-    f.push(("pathname", event.pathname().as_os_str().as_bytes().to_vec()));
+    line.field_bytes("dir", if event.dir() { b"True" } else { b"False" });
+    line.field("mask", format_args!("0x{:x}", event.mask()));
+    line.field_bytes("maskname", event.maskname().as_bytes());
+    line.field_bytes("name", event.name().as_bytes());
+    let path = event.path().as_os_str().as_bytes();
+    line.field_bytes("path", path);
+    line.key("pathname");
+    line.value_with(|out| {
+        out.extend_from_slice(path);
+        if !event.name().is_empty() {
+            if !path.ends_with(b"/") {
+                out.push(b'/');
+            }
+            out.extend_from_slice(event.name().as_bytes());
+        }
+    });
     if let Some(src) = event.src_pathname() {
-        f.push(("src_pathname", src.as_os_str().as_bytes().to_vec()));
+        line.field_bytes("src_pathname", src.as_os_str().as_bytes());
     }
-    f.push(("wd", text(event.wd().to_string())));
-    f
+    line.field("wd", format_args!("{}", event.wd()));
+}
+
+/// One pyinotify line being written, plain or coloured.
+struct Line<'a> {
+    out: &'a mut Vec<u8>,
+    color: bool,
+}
+
+impl Line<'_> {
+    fn paint(&mut self, code: &[u8], text: &[u8]) {
+        if self.color {
+            self.out.extend_from_slice(code);
+            self.out.extend_from_slice(text);
+            self.out.extend_from_slice(ansi::NORMAL);
+        } else {
+            self.out.extend_from_slice(text);
+        }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.out.push(b' ');
+        self.paint(ansi::KEY, key.as_bytes());
+        self.paint(ansi::NORMAL, b"=");
+    }
+
+    /// Writes a value with `write`, `''` when it writes nothing.
+    fn value_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if self.color {
+            self.out.extend_from_slice(ansi::VALUE);
+        }
+        let start = self.out.len();
+        write(self.out);
+        if self.out.len() == start {
+            self.out.extend_from_slice(b"''");
+        }
+        if self.color {
+            self.out.extend_from_slice(ansi::NORMAL);
+        }
+    }
+
+    fn field_bytes(&mut self, key: &str, value: &[u8]) {
+        self.key(key);
+        self.value_with(|out| out.extend_from_slice(value));
+    }
+
+    fn field(&mut self, key: &str, value: std::fmt::Arguments<'_>) {
+        use std::io::Write;
+        self.key(key);
+        self.value_with(|out| {
+            let _ = out.write_fmt(value);
+        });
+    }
 }
 
 #[cfg(test)]

@@ -114,6 +114,12 @@ impl Coalescer {
     }
 }
 
+/// Parses every record of `buf` as the reader does and returns them (benches).
+#[doc(hidden)]
+pub fn parse_records(buf: &[u8]) -> impl Iterator<Item = RawEvent<'_>> {
+    Records { buf }
+}
+
 /// Encodes a record as the kernel does (tests and benches).
 #[doc(hidden)]
 pub fn encode_record(out: &mut Vec<u8>, wd: i32, mask: u32, cookie: u32, name: &[u8]) {

@@ -1,0 +1,81 @@
+//! The per-event costs that do not involve the kernel, so regressions show without
+//! its noise: parsing a read buffer, and writing events as JSON and as pyinotify's line.
+//!
+//! `cargo bench --bench hot_path`
+
+use std::ffi::OsStr;
+use std::hint::black_box;
+
+use divan::Bencher;
+use greenwatch::reader::{encode_record, parse_records};
+use greenwatch::{Event, Mask, format};
+
+fn main() {
+    divan::main();
+}
+
+/// A read buffer as the kernel fills it: creates and close-writes of `n` files.
+fn kernel_buffer(n: usize) -> Vec<u8> {
+    let mut buf = Vec::new();
+    for i in 0..n {
+        let name = format!("file-{i:06}.log");
+        encode_record(&mut buf, 1, Mask::IN_CREATE.bits(), 0, name.as_bytes());
+        encode_record(&mut buf, 1, Mask::IN_CLOSE_WRITE.bits(), 0, name.as_bytes());
+    }
+    buf
+}
+
+/// Parsing 8,192 records in place (one 256 KiB read's worth).
+#[divan::bench]
+fn parse_read_buffer(bencher: Bencher<'_, '_>) {
+    let buf = kernel_buffer(4096);
+    bencher.counter(divan::counter::ItemsCount::new(8192usize)).bench(|| parse_records(black_box(&buf)).count());
+}
+
+fn sample_events() -> Vec<Event> {
+    (0..1000).map(|i| Event::new(1, Mask::IN_CLOSE_WRITE, "/var/log/app", format!("file-{i:06}.log"))).collect()
+}
+
+/// The CLI's `--json` writer, per 1,000 events.
+#[divan::bench]
+fn json_lines(bencher: Bencher<'_, '_>) {
+    let events = sample_events();
+    let mut out = Vec::with_capacity(1 << 20);
+    bencher.counter(divan::counter::ItemsCount::new(events.len())).bench_local(|| {
+        out.clear();
+        for e in &events {
+            format::write_json(&mut out, black_box(e));
+        }
+        out.len()
+    });
+}
+
+/// JSON of names that need escaping (non-UTF-8 bytes, quotes, newlines).
+#[divan::bench]
+fn json_lines_escaped(bencher: Bencher<'_, '_>) {
+    use std::os::unix::ffi::OsStrExt;
+    let name = OsStr::from_bytes(b"caf\xe9 \"quoted\"\nline");
+    let events: Vec<Event> = (0..1000).map(|_| Event::new(1, Mask::IN_CREATE, "/w", name)).collect();
+    let mut out = Vec::with_capacity(1 << 20);
+    bencher.counter(divan::counter::ItemsCount::new(events.len())).bench_local(|| {
+        out.clear();
+        for e in &events {
+            format::write_json(&mut out, black_box(e));
+        }
+        out.len()
+    });
+}
+
+/// The CLI's default line (pyinotify's repr), per 1,000 events.
+#[divan::bench]
+fn pyinotify_lines(bencher: Bencher<'_, '_>) {
+    let events = sample_events();
+    let mut out = Vec::with_capacity(1 << 20);
+    bencher.counter(divan::counter::ItemsCount::new(events.len())).bench_local(|| {
+        out.clear();
+        for e in &events {
+            format::write_pyinotify(&mut out, black_box(e), false);
+        }
+        out.len()
+    });
+}
