@@ -15,22 +15,27 @@
 //!
 //! pyinotify counterpart: `_SysProcessEvent`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::event::{Event, RawEvent, Wd};
 use crate::fs_view::FsView;
 use crate::mask::Mask;
 use crate::process_event::SharedHandler;
-use crate::watch_table::WatchTable;
+use crate::watch_table::{WatchOptions, WatchTable};
 use crate::wd_hash::WdMap;
 
 mod moves;
 mod new_dirs;
+mod records;
+mod recovery;
 
 use moves::{PendingMove, Unconfirmed};
 pub(crate) use new_dirs::{DirQueue, NewDir, Skip};
+use records::DirRecord;
+pub(crate) use recovery::limit_error;
 
 /// An event ready for dispatch, with the watch's own handler if it has one.
 #[derive(Debug, Clone)]
@@ -73,6 +78,19 @@ pub(crate) struct Bookkeeper<F> {
     pub(crate) sentinels: WdMap<crate::roots::Sentinel>,
     /// Which sentinel guards each pinned root.
     pub(crate) root_guard: WdMap<Wd>,
+    /// Whether watches added from now on keep records for overflow recovery.
+    pub recovery: bool,
+    /// What each directory watched with recovery held (see `records.rs`).
+    records: WdMap<DirRecord>,
+    /// Directories the watch limit left unwatched, parents first, with the
+    /// options they would have inherited (see `recovery.rs`).
+    pub(crate) unwatched: BTreeMap<PathBuf, WatchOptions>,
+    /// Set by `IN_Q_OVERFLOW`: the batch ends with a resync.
+    overflowed: bool,
+    /// While true, the events built are marked recovered.
+    recovering: bool,
+    /// The watch limit was met in the current walk: no more `add_watch` calls.
+    pub(crate) limit_hit: bool,
 }
 
 impl<F: FsView> Bookkeeper<F> {
@@ -92,6 +110,12 @@ impl<F: FsView> Bookkeeper<F> {
             ignore_events: false,
             sentinels: WdMap::default(),
             root_guard: WdMap::default(),
+            recovery: false,
+            records: WdMap::default(),
+            unwatched: BTreeMap::new(),
+            overflowed: false,
+            recovering: false,
+            limit_hit: false,
         }
     }
 
@@ -109,12 +133,16 @@ impl<F: FsView> Bookkeeper<F> {
     fn apply(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
         if raw.mask.contains(Mask::IN_Q_OVERFLOW) {
             self.pending.clear();
+            self.overflowed = true;
             out.push(Routed { event: Event::overflow(), handler: None });
             return;
         }
         if self.table.get(raw.wd).is_none() {
             self.on_sentinel(raw); // or queued before its watch was removed
             return;
+        }
+        if !self.records.is_empty() {
+            self.note_record(raw);
         }
         match raw.mask - Mask::IN_ISDIR {
             Mask::IN_CREATE => self.on_create(raw, out),
@@ -142,6 +170,9 @@ impl<F: FsView> Bookkeeper<F> {
         self.batch += 1;
         let delivered = out.len();
         self.watch_new_dirs(out);
+        if std::mem::take(&mut self.overflowed) {
+            self.after_overflow(out);
+        }
         if self.ignore_events {
             out.truncate(delivered);
         }
@@ -172,6 +203,9 @@ impl<F: FsView> Bookkeeper<F> {
         }
         if raw.mask.intersects(Mask::IN_DELETE_SELF | Mask::IN_MOVE_SELF) {
             event = event.with_dir(entry.dir);
+        }
+        if self.recovering {
+            event = event.with_recovered(true);
         }
         Some(Routed { event, handler: entry.options.handler.clone() })
     }
@@ -220,6 +254,7 @@ impl<F: FsView> Bookkeeper<F> {
     pub(crate) fn forget_watch(&mut self, wd: Wd) -> Option<crate::watch_table::WatchEntry> {
         self.synthesized.remove(&wd);
         self.fresh.remove(&wd);
+        self.records.remove(&wd);
         self.unguard_root(wd);
         self.fs.unpin_root(wd);
         let entry = self.table.remove(wd)?;
@@ -235,5 +270,7 @@ impl<F: FsView> Bookkeeper<F> {
     }
 }
 
+#[cfg(test)]
+mod recovery_tests;
 #[cfg(test)]
 mod tests;

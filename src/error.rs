@@ -88,6 +88,13 @@ impl Error {
         self
     }
 
+    /// Appends `note` to the message (e.g. how many directories a limit left unwatched).
+    #[must_use]
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.message.push_str(note);
+        self
+    }
+
     /// What kind of failure this is.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {

@@ -20,6 +20,8 @@ use crate::sys::InotifyFd;
 pub(crate) struct Entry {
     pub name: OsString,
     pub is_dir: bool,
+    /// The inode number from `readdir` (`d_ino`; 0 when unknown).
+    pub ino: u64,
 }
 
 /// What the bookkeeping needs from the outside world.
@@ -72,7 +74,8 @@ impl FsView for RealFs {
         for entry in fs::read_dir(path)? {
             let entry = entry?;
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            out.push(Entry { name: entry.file_name(), is_dir });
+            let ino = std::os::unix::fs::DirEntryExt::ino(&entry);
+            out.push(Entry { name: entry.file_name(), is_dir, ino });
         }
         Ok(out)
     }
@@ -138,6 +141,10 @@ pub(crate) mod fake {
         pub unread: bool,
         /// Directories whose listing fails with `ENOENT` (they moved after their watch).
         pub unlistable: std::collections::BTreeSet<PathBuf>,
+        /// Inode numbers by path (0, unknown, when absent).
+        pub inos: HashMap<PathBuf, u64>,
+        /// How many more watches `add_watch` grants before `ENOSPC` (no limit when `None`).
+        pub watch_budget: Option<usize>,
     }
 
     impl FakeFs {
@@ -198,6 +205,9 @@ pub(crate) mod fake {
             if let Some((wd, _)) = self.watches.iter().find(|(_, (p, _))| p == path) {
                 return Ok(*wd);
             }
+            if self.watch_budget.is_some_and(|b| self.watches.len() >= b) {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
             let wd = self.next_wd;
             self.next_wd += 1;
             self.watches.insert(wd, (path.to_path_buf(), mask));
@@ -216,7 +226,12 @@ pub(crate) mod fake {
                 return Err(io::Error::from_raw_os_error(libc::ENOENT));
             }
             let children = self.nodes.iter().filter(|(p, _)| p.parent() == Some(path));
-            Ok(children.map(|(p, d)| Entry { name: p.file_name().unwrap().to_owned(), is_dir: *d }).collect())
+            let entry = |(p, d): (&PathBuf, &bool)| Entry {
+                name: p.file_name().unwrap().to_owned(),
+                is_dir: *d,
+                ino: self.inos.get(p).copied().unwrap_or(0),
+            };
+            Ok(children.map(entry).collect())
         }
 
         fn is_dir(&mut self, path: &Path) -> io::Result<bool> {

@@ -96,6 +96,43 @@
 //! - Names are bytes: a non-UTF-8 name never stops the notifier.
 //! - `IN_Q_OVERFLOW` reaches `process_default` unless `process_in_q_overflow` is overridden.
 //!
+//! # Overflow and recovery
+//!
+//! When the kernel queue (`fs.inotify.max_queued_events`, 16,384 by default)
+//! fills, events are lost and an `IN_Q_OVERFLOW` (wd -1) is delivered to every
+//! handler's `process_in_q_overflow` (or `process_default`). With recovery on
+//! ([`WatchManager::set_recovery`], before `add_watch`; on by default in the
+//! CLI with `-r`, off with `--no-recovery`), each watched directory keeps a
+//! compact record of its entries (name, inode, kind: about 50 bytes an entry),
+//! and the notifier then rescans every watched tree: new entries are reported
+//! with `IN_CREATE`, vanished ones with `IN_DELETE` (a name whose inode changed
+//! with both), new directories are watched (with auto_add) and their content
+//! reported, gone ones stop being watched. These events are marked
+//! [`Event::recovered`] and framed by two notices with wd -1,
+//! [`Mask::GW_RESYNC_START`] and [`Mask::GW_RESYNC_END`] (`process_gw_resync_start`
+//! and `process_gw_resync_end`). A late kernel `IN_CREATE` for an entry the
+//! rescan reported is not delivered again. File changes (`IN_MODIFY`) are not
+//! recovered: that would need a `stat` per file. [`WatchManager::resync`] runs
+//! the same rescan on demand.
+//!
+//! When the watch limit (`ENOSPC`) stops a recursive walk, greenwatch goes on
+//! in a degraded mode: one error (naming the path, the watches this process
+//! holds, `max_user_watches` and the `sysctl` line) is reported with the count
+//! of directories left out, those are listed by [`WatchManager::unwatched`], and
+//! [`WatchManager::retry_unwatched`] (or the next resync) watches them once the
+//! limit allows.
+//!
+//! ```
+//! use greenwatch::{Mask, WatchManager};
+//!
+//! let wm = WatchManager::new()?;
+//! wm.set_recovery(true);
+//! let dir = tempfile::tempdir()?;
+//! wm.add_watch(dir.path(), Mask::IN_CREATE | Mask::IN_DELETE).rec(true).auto_add(true).apply()?;
+//! assert!(wm.unwatched().is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # inotify gotchas
 //!
 //! - Events that happen inside a directory before its watch exists are lost to
@@ -128,6 +165,7 @@ mod pipeline;
 mod process_event;
 #[doc(hidden)]
 pub mod reader;
+mod recovery;
 mod roots;
 mod settle;
 mod spawner;

@@ -82,6 +82,24 @@ impl Mask {
     pub const IN_MOVE: Mask = Mask(0x0000_00c0);
     /// The twelve event flags `IN_ACCESS` … `IN_MOVE_SELF`.
     pub const ALL_EVENTS: Mask = Mask(0x0000_0fff);
+    /// greenwatch's own notice, not an inotify flag: an overflow resync starts
+    /// (events marked [`recovered`](crate::Event::recovered) follow, then
+    /// [`Mask::GW_RESYNC_END`]). Delivered with wd -1, like `IN_Q_OVERFLOW`.
+    ///
+    /// ```
+    /// use greenwatch::Mask;
+    /// assert_eq!(Mask::GW_RESYNC_START.maskname(), "GW_RESYNC_START");
+    /// assert_eq!("GW_RESYNC_START".parse::<Mask>().unwrap(), Mask::GW_RESYNC_START);
+    /// ```
+    pub const GW_RESYNC_START: Mask = Mask(0x0001_0000);
+    /// greenwatch's own notice, not an inotify flag: an overflow resync ended;
+    /// the handler has seen every change it found.
+    ///
+    /// ```
+    /// use greenwatch::Mask;
+    /// assert_eq!(Mask::GW_RESYNC_END.maskname(), "GW_RESYNC_END");
+    /// ```
+    pub const GW_RESYNC_END: Mask = Mask(0x0002_0000);
     /// Alias of [`Mask::ALL_EVENTS`], the kernel header's spelling.
     pub const IN_ALL_EVENTS: Mask = Mask::ALL_EVENTS;
 
@@ -152,6 +170,9 @@ impl Mask {
     /// (one event, optionally with `IN_ISDIR`) and for single flags.
     #[must_use]
     pub fn static_maskname(self) -> Option<&'static str> {
+        if let Some((name, _)) = GW_NAMES.iter().find(|(_, m)| *m == self) {
+            return Some(name);
+        }
         let isdir = self.contains(Mask::IN_ISDIR) && self != Mask::IN_ISDIR;
         let base = if isdir { self - Mask::IN_ISDIR } else { self };
         let index = NAMES.iter().position(|(_, m)| *m == base)?;
@@ -164,7 +185,7 @@ impl Mask {
             if !out.is_empty() {
                 out.push('|');
             }
-            match NAMES.iter().find(|(_, m)| *m == bit) {
+            match NAMES.iter().chain(GW_NAMES).find(|(_, m)| *m == bit) {
                 Some((name, _)) => out.push_str(name),
                 None => out.push_str(&format!("0x{:08x}", bit.0)),
             }
@@ -179,7 +200,7 @@ impl Mask {
             "IN_ALL_EVENTS" => Some(Mask::ALL_EVENTS),
             "IN_CLOSE" => Some(Mask::IN_CLOSE),
             "IN_MOVE" => Some(Mask::IN_MOVE),
-            _ => NAMES.iter().find(|(n, _)| *n == name).map(|(_, m)| *m),
+            _ => NAMES.iter().chain(GW_NAMES).find(|(n, _)| *n == name).map(|(_, m)| *m),
         }
     }
 
@@ -216,6 +237,9 @@ const NAMES: &[(&str, Mask)] = &[
     ("IN_ONESHOT", Mask::IN_ONESHOT),
     ("ALL_EVENTS", Mask::ALL_EVENTS),
 ];
+
+/// greenwatch's own notices (not inotify flags, not in pyinotify's list).
+const GW_NAMES: &[(&str, Mask)] = &[("GW_RESYNC_START", Mask::GW_RESYNC_START), ("GW_RESYNC_END", Mask::GW_RESYNC_END)];
 
 /// The names of `NAMES[i] | IN_ISDIR`, for the event flags (same indices).
 const ISDIR_NAMES: &[&str] = &[
@@ -375,7 +399,16 @@ mod tests {
     #[test]
     fn maskname_of_combinations_joins_names_instead_of_failing() {
         assert_eq!((Mask::IN_CREATE | Mask::IN_MODIFY).maskname(), "IN_MODIFY|IN_CREATE");
-        assert_eq!(Mask::from_bits(0x0001_0000).maskname(), "0x00010000");
+        assert_eq!(Mask::from_bits(0x0004_0000).maskname(), "0x00040000");
+    }
+
+    #[test]
+    fn resync_notices_have_names_of_their_own() {
+        assert_eq!(Mask::GW_RESYNC_START.maskname(), "GW_RESYNC_START");
+        assert_eq!(Mask::GW_RESYNC_END.static_maskname(), Some("GW_RESYNC_END"));
+        assert_eq!("GW_RESYNC_END".parse::<Mask>().unwrap(), Mask::GW_RESYNC_END);
+        assert!(!Mask::ALL_EVENTS.intersects(Mask::GW_RESYNC_START | Mask::GW_RESYNC_END));
+        assert_eq!(Mask::names().len(), 22, "pyinotify's list is unchanged");
     }
 
     #[test]

@@ -61,6 +61,17 @@ impl Pipeline {
         n
     }
 
+    /// Runs an overflow resync now (after an overflow of a user-space queue);
+    /// its events join the queue. Returns how many were queued.
+    #[allow(dead_code)] // for the async core's bounded queues
+    pub(crate) fn resync(&mut self) -> usize {
+        let mut out = Vec::new();
+        self.wm.lock().resync(&mut out);
+        let n = out.len();
+        self.queue.extend(out);
+        n
+    }
+
     /// How many events wait for dispatch.
     pub(crate) fn queued(&self) -> usize {
         self.queue.len()

@@ -146,6 +146,11 @@ pub trait ProcessEvent {
         process_in_q => process_default;
         /// `IN_IGNORED`: the watch is gone.
         process_in_ignored => process_default;
+        /// [`Mask::GW_RESYNC_START`] (greenwatch's notice, wd -1): an overflow
+        /// resync starts; the events until `process_gw_resync_end` are recovered.
+        process_gw_resync_start => process_default;
+        /// [`Mask::GW_RESYNC_END`] (greenwatch's notice, wd -1): the resync ended.
+        process_gw_resync_end => process_default;
     }
 }
 
@@ -168,6 +173,8 @@ pub fn dispatch<H: ProcessEvent + ?Sized>(handler: &mut H, event: &Event) -> Flo
         Mask::IN_UNMOUNT => handler.process_in_unmount(event),
         Mask::IN_Q_OVERFLOW => handler.process_in_q_overflow(event),
         Mask::IN_IGNORED => handler.process_in_ignored(event),
+        Mask::GW_RESYNC_START => handler.process_gw_resync_start(event),
+        Mask::GW_RESYNC_END => handler.process_gw_resync_end(event),
         _ => handler.process_default(event),
     }
 }

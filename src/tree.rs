@@ -52,8 +52,12 @@ impl Outcome {
 impl<F: FsView> Bookkeeper<F> {
     /// Watches `root` (and, with `rec`, every directory below it), appending one
     /// outcome per path. Directories that vanish during the walk are skipped;
-    /// symlinks below the root are not followed.
+    /// symlinks below the root are not followed. Once the watch limit is met,
+    /// the rest of the walk only lists directories, into the unwatched list, and
+    /// one error (with their count) is appended at the end.
     pub(crate) fn add_tree(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
+        let options = &WatchOptions { recovery: self.recovery, ..options.clone() };
+        self.limit_hit = false;
         let is_dir = match self.fs.is_dir(root) {
             Ok(d) => d,
             Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),
@@ -61,42 +65,60 @@ impl<F: FsView> Bookkeeper<F> {
         if is_dir && options.filter.as_ref().is_some_and(|f| f.matches(root)) {
             return out.push((root.to_path_buf(), Outcome::Excluded));
         }
-        match self.fs.add_watch(root, kernel_mask(options, is_dir)) {
-            Ok(wd) => {
-                self.insert_watch(wd, root, is_dir, true, options.clone());
-                self.fs.pin_root(wd, root);
-                self.guard_root(wd);
-                out.push((root.to_path_buf(), Outcome::Added(wd)));
-            }
+        let wd = match self.fs.add_watch(root, kernel_mask(options, is_dir)) {
+            Ok(wd) => wd,
             Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),
-        }
+        };
+        self.insert_watch(wd, root, is_dir, true, options.clone());
+        self.fs.pin_root(wd, root);
+        self.guard_root(wd);
+        out.push((root.to_path_buf(), Outcome::Added(wd)));
         if options.rec && is_dir {
-            self.add_below(root, options, out);
+            self.add_below(root, wd, options, out);
+        } else if is_dir {
+            self.record_dir(wd, root);
         }
+        self.limit_hit = false;
     }
 
     /// Breadth-first walk below `root`, watching each directory before listing it.
-    fn add_below(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
-        let mut queue = VecDeque::from([root.to_path_buf()]);
-        while let Some(dir) = queue.pop_front() {
-            for path in self.subdirs(&dir, out) {
+    fn add_below(&mut self, root: &Path, wd: Wd, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
+        let mut queue = VecDeque::from([(root.to_path_buf(), Some(wd))]);
+        let mut limited: Option<PathBuf> = None;
+        while let Some((dir, wd)) = queue.pop_front() {
+            for path in self.subdirs(&dir, wd, out) {
                 match self.watch_dir(&path, options.clone()) {
                     Ok((wd, _)) => {
                         out.push((path.clone(), Outcome::Added(wd)));
-                        queue.push_back(path);
+                        queue.push_back((path, Some(wd)));
                     }
                     Err(Skip::Excluded) => out.push((path, Outcome::Excluded)),
                     Err(Skip::Gone) => {}
                     Err(Skip::Failed(err)) => out.push((path, Outcome::Failed(err))),
+                    Err(Skip::Limit) => {
+                        limited.get_or_insert_with(|| path.clone());
+                        self.unwatched.insert(path.clone(), options.clone());
+                        queue.push_back((path, None));
+                    }
                 }
             }
         }
+        if let Some(first) = limited {
+            let count = self.unwatched.keys().filter(|p| p.starts_with(root)).count();
+            out.push((first.clone(), Outcome::Failed(crate::bookkeeping::limit_error(&first, count))));
+        }
     }
 
-    /// The subdirectories of `dir` (symlinks are not followed); none if it vanished.
-    fn subdirs(&mut self, dir: &Path, out: &mut Vec<(PathBuf, Outcome)>) -> Vec<PathBuf> {
+    /// The subdirectories of `dir` (symlinks are not followed); none if it
+    /// vanished. The listing becomes the record of its watch `wd`, if any.
+    fn subdirs(&mut self, dir: &Path, wd: Option<Wd>, out: &mut Vec<(PathBuf, Outcome)>) -> Vec<PathBuf> {
         match self.fs.list_dir(dir) {
-            Ok(entries) => entries.into_iter().filter(|e| e.is_dir).map(|e| dir.join(e.name)).collect(),
+            Ok(entries) => {
+                if let Some(wd) = wd {
+                    self.record_listing(wd, &entries);
+                }
+                entries.into_iter().filter(|e| e.is_dir).map(|e| dir.join(e.name)).collect()
+            }
             Err(e) if gone(&e) => Vec::new(),
             Err(e) => {
                 out.push((dir.to_path_buf(), Outcome::Failed(Error::from_io(e, dir))));

@@ -26,6 +26,9 @@ pub(crate) struct WatchOptions {
     pub filter: Option<Arc<ExcludeFilter>>,
     /// The watch's own handler (pyinotify's `proc_fun`); the notifier's default otherwise.
     pub handler: Option<SharedHandler>,
+    /// Overflow recovery keeps a record of this directory's entries, so the
+    /// kernel must report every entry created, deleted or moved.
+    pub recovery: bool,
 }
 
 /// One watch.
@@ -77,7 +80,7 @@ pub(crate) fn kernel_mask(options: &WatchOptions, dir: bool) -> Mask {
     if dir {
         // IN_DELETE: a deleted child may be a pinned root whose pin must be released.
         mask |= Mask::IN_MOVED_FROM | Mask::IN_MOVED_TO | Mask::IN_DELETE;
-        if options.auto_add {
+        if options.auto_add || options.recovery {
             mask |= Mask::IN_CREATE;
         }
     }
@@ -264,5 +267,9 @@ mod tests {
         o.auto_add = false;
         assert!(!kernel_mask(&o, true).contains(Mask::IN_CREATE));
         assert!(!kernel_mask(&o, false).contains(Mask::IN_MOVED_FROM));
+        o.recovery = true;
+        assert!(kernel_mask(&o, true).contains(Mask::IN_CREATE | Mask::IN_DELETE | Mask::IN_MOVE));
+        o.mask |= Mask::IN_ONESHOT;
+        assert!(!kernel_mask(&o, true).contains(Mask::IN_CREATE));
     }
 }

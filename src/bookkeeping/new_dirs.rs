@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{OsStr, OsString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Bookkeeper, Routed};
@@ -44,6 +44,8 @@ pub(crate) enum Skip {
     Gone,
     /// The kernel refused.
     Failed(Error),
+    /// The watch limit (`ENOSPC`) is reached; the error is built once per walk.
+    Limit,
 }
 
 /// The directories to watch when the batch ends, in order, each (parent, name)
@@ -117,6 +119,7 @@ impl<F: FsView> Bookkeeper<F> {
     /// failed last time. What was not found is kept for the next batch, unless
     /// the kernel queue is empty: then no record can still tell where it went.
     pub(super) fn watch_new_dirs(&mut self, out: &mut Vec<Routed>) {
+        self.limit_hit = false;
         let mut queue = self.new_dirs.drain();
         let mut unlisted = Vec::new();
         for (wd, report) in std::mem::take(&mut self.unlisted) {
@@ -141,11 +144,12 @@ impl<F: FsView> Bookkeeper<F> {
         out: &mut Vec<Routed>,
     ) -> Vec<NewDir> {
         let mut missed = Vec::new();
+        let mut limited: Option<PathBuf> = None;
         while let Some(dir) = queue.pop_front() {
             let Some(parent) = self.table.get(dir.parent) else { continue };
             let path = parent.path.join(&dir.name);
-            let options = parent.options.clone();
-            match self.watch_dir(&path, options) {
+            let parent_options = parent.options.clone();
+            match self.watch_dir(&path, parent_options.clone()) {
                 Ok((wd, true)) if !self.list_new_dir(wd, &path, dir.report, &mut queue, out) => {
                     unlisted.push((wd, dir.report));
                 }
@@ -153,7 +157,14 @@ impl<F: FsView> Bookkeeper<F> {
                 Err(Skip::Gone) => missed.push(dir),
                 Err(Skip::Failed(err)) => self.failures.push(err),
                 Err(Skip::Excluded) => {}
+                Err(Skip::Limit) => {
+                    self.collect_unwatched(path.clone(), &parent_options);
+                    limited.get_or_insert(path);
+                }
             }
+        }
+        if let Some(path) = limited {
+            self.failures.push(super::recovery::limit_error(&path, self.unwatched.len()));
         }
         missed
     }
@@ -172,6 +183,7 @@ impl<F: FsView> Bookkeeper<F> {
             Ok(entries) => entries,
             Err(e) => return !matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)),
         };
+        self.record_listing(wd, &entries);
         for child in entries {
             if report && !self.synthesize_create(wd, &child.name, child.is_dir, out) {
                 continue;
@@ -186,7 +198,7 @@ impl<F: FsView> Bookkeeper<F> {
     /// Reports `name` in `wd` with a synthesized `IN_CREATE`, remembering it so
     /// that the kernel's own `IN_CREATE`, if one is on its way, is not reported
     /// again. False if it was reported already.
-    fn synthesize_create(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) -> bool {
+    pub(super) fn synthesize_create(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) -> bool {
         let names = self.synthesized.entry(wd).or_default();
         if names.contains_key(name) {
             return false;
@@ -203,10 +215,17 @@ impl<F: FsView> Bookkeeper<F> {
         if options.filter.as_ref().is_some_and(|f| f.matches(path)) {
             return Err(Skip::Excluded);
         }
+        if self.limit_hit {
+            return Err(Skip::Limit);
+        }
         let mask = kernel_mask(&options, true) | Mask::IN_ONLYDIR | Mask::IN_DONT_FOLLOW;
         match self.fs.add_watch(path, mask) {
             Ok(wd) => Ok((wd, self.insert_watch(wd, path, true, false, options))),
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Skip::Gone),
+            Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => {
+                self.limit_hit = true;
+                Err(Skip::Limit)
+            }
             Err(e) => Err(Skip::Failed(Error::from_io(e, path))),
         }
     }

@@ -126,6 +126,11 @@ pub struct Args {
     #[arg(help_heading = "Watching", short, long = "auto-add", alias = "auto_add")]
     pub auto_add: bool,
 
+    /// With -r: do not keep the per-directory records that let an overflow
+    /// (IN_Q_OVERFLOW) be recovered by a rescan (recovery is on by default with -r).
+    #[arg(help_heading = "Watching", long)]
+    pub no_recovery: bool,
+
     /// Expand shell wildcards (*, ?, [..]) in the paths.
     #[arg(help_heading = "Watching", short, long)]
     pub glob: bool,
@@ -195,6 +200,11 @@ pub struct Args {
 }
 
 impl Args {
+    /// Whether overflow recovery is on: with -r, unless --no-recovery.
+    pub fn recovery(&self) -> bool {
+        self.recursive && !self.no_recovery
+    }
+
     /// The event limit of --count or --oneshot.
     pub fn event_limit(&self) -> Option<u64> {
         if self.oneshot { Some(1) } else { self.count }

@@ -26,6 +26,7 @@ const STATS_READ_FREQ: Duration = Duration::from_secs(5);
 pub fn run(args: &Args) -> Result<(), Fail> {
     let Settings { mask, filter, style } = Settings::from_args(args)?;
     let wm = WatchManager::new()?;
+    wm.set_recovery(args.recovery());
     let mut notifier = build_notifier(&wm, args, style)?;
     let abandon = notifier.handler().commands.as_ref().map(CommandQueue::abandon_flag);
     signals::install(notifier.stop_handle(), abandon)?;
