@@ -256,7 +256,9 @@ fn settle_waits_for_every_earlier_change_and_hides_its_marker() -> TestResult {
     let leaked: Vec<_> = rec
         .events()
         .iter()
-        .filter(|e| e.pathname().to_string_lossy().contains(".greenwatch-settle-"))
+        // Other test processes settle in the same temporary directory: only this
+        // process's markers (named after its pid) must stay hidden.
+        .filter(|e| e.pathname().to_string_lossy().contains(&format!(".greenwatch-settle-{}-", std::process::id())))
         .cloned()
         .collect();
     assert!(leaked.is_empty(), "markers reached the handler: {leaked:?}");
