@@ -2,12 +2,14 @@
 //! a directory recursively with the blocking `Notifier`, counts events in a handler,
 //! and prints only the harness's control files, each followed by `#events N`.
 //!
-//! Usage: `bench_count DIR` (prints `ready` once the watches are in place).
+//! Usage: `bench_count [--async] DIR` (prints `ready` once the watches are in place);
+//! `--async` runs the same handler under the `AsyncNotifier`.
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
+use std::sync::{Arc, Mutex};
 
-use greenwatch::{Event, Flow, Mask, Notifier, ProcessEvent, WatchManager};
+use greenwatch::{AsyncNotifier, Event, Flow, Mask, Notifier, ProcessEvent, SyncHandler, WatchManager};
 
 /// Counts non-control events; writes control lines into a buffer flushed per pass.
 struct Count {
@@ -30,19 +32,57 @@ impl ProcessEvent for Count {
 }
 
 fn main() -> greenwatch::Result<()> {
-    let dir = std::env::args_os().nth(1).expect("usage: bench_count DIR");
+    let mut args: Vec<_> = std::env::args_os().skip(1).collect();
+    let use_async = args.first().is_some_and(|a| a == "--async");
+    if use_async {
+        args.remove(0);
+    }
+    let dir = args.pop().expect("usage: bench_count [--async] DIR");
     let wm = WatchManager::new()?;
     let mask = Mask::IN_CREATE | Mask::IN_CLOSE_WRITE;
     wm.add_watch(std::path::PathBuf::from(dir), mask).rec(true).auto_add(true).quiet(false).apply()?;
+    if use_async { run_async(wm) } else { run_blocking(wm) }
+}
+
+/// Writes and flushes what the handler buffered.
+fn flush(out: &mut Vec<u8>) {
+    if !out.is_empty() {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out).and_then(|()| stdout.flush());
+        out.clear();
+    }
+}
+
+fn say_ready() {
+    flush(&mut b"ready\n".to_vec());
+}
+
+fn run_blocking(wm: WatchManager) -> greenwatch::Result<()> {
     let mut notifier = Notifier::new(wm, Count { events: 0, out: Vec::new() })?;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(b"ready\n").and_then(|()| stdout.flush());
+    say_ready();
     notifier.run_with(|n| {
-        let out = &mut n.handler().out;
-        if !out.is_empty() {
-            let _ = stdout.write_all(out).and_then(|()| stdout.flush());
-            out.clear();
-        }
+        flush(&mut n.handler().out);
         Flow::Continue
+    })
+}
+
+/// The counting handler shared with the loop that flushes its output.
+struct Shared(Arc<Mutex<Count>>);
+
+impl ProcessEvent for Shared {
+    fn process_default(&mut self, event: &Event) -> Flow {
+        self.0.lock().expect("not poisoned").process_default(event)
+    }
+}
+
+fn run_async(wm: WatchManager) -> greenwatch::Result<()> {
+    let count = Arc::new(Mutex::new(Count { events: 0, out: Vec::new() }));
+    let mut notifier = AsyncNotifier::new(wm, SyncHandler::new(Shared(count.clone())))?;
+    say_ready();
+    futures_lite::future::block_on(async {
+        loop {
+            notifier.process_events().await?;
+            flush(&mut count.lock().expect("not poisoned").out);
+        }
     })
 }

@@ -16,13 +16,17 @@ cp -r "$shared/bench/." "$work/"
 chmod -R u+w "$work"
 "$work/setup.sh"
 
-gw=$repo/target/release/greenwatch
-lib=$repo/target/release/examples/bench_count
+# Copies, so that a rebuild during the run cannot swap the binaries under it.
+mkdir -p "$work/bin"
+cp "$repo/target/release/greenwatch" "$repo/target/release/examples/bench_count" "$work/bin/"
+gw=$work/bin/greenwatch
+lib=$work/bin/bench_count
 cd "$work"
 python3 run.py \
     --contender "greenwatch=$gw -r -a -e IN_CREATE,IN_CLOSE_WRITE {dir}" \
     --contender "greenwatch-json=$gw --json -r -a -e IN_CREATE,IN_CLOSE_WRITE {dir}" \
     --contender "greenwatch-lib=$lib {dir}" \
+    --contender "greenwatch-async=$lib --async {dir}" \
     --ready greenwatch=stderr:Watches --ready greenwatch-json=stderr:Watches \
-    -c floor,floor-print,notify-rs,pyinotify,inotifywait,watchdog,greenwatch,greenwatch-json,greenwatch-lib \
+    -c floor,floor-print,notify-rs,pyinotify,inotifywait,watchdog,greenwatch,greenwatch-json,greenwatch-lib,greenwatch-async \
     "$@"
