@@ -1,4 +1,4 @@
-//! The blocking [`Notifier`] (on `polling`), its [`StopHandle`], and [`ThreadedNotifier`].
+//! The blocking [`Notifier`] (waiting in `ppoll(2)`), its [`StopHandle`], and [`ThreadedNotifier`].
 //!
 //! pyinotify counterpart: `Notifier` and `ThreadedNotifier`.
 
@@ -9,14 +9,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use event_listener::{Event as Signal, Listener};
-use polling::{Events, PollMode, Poller};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::Pipeline;
 use crate::process_event::{Flow, ProcessEvent};
+use crate::wait::Waiter;
 use crate::watch_manager::WatchManager;
-
-const KEY: usize = 0x6777;
 
 /// Ends a notifier's loop from any thread: cloneable, idempotent, wakes the
 /// waiting poller at once (no polling interval, no timer while idle).
@@ -41,7 +39,7 @@ pub struct StopHandle {
 
 struct StopInner {
     stopped: AtomicBool,
-    poller: Arc<Poller>,
+    waiter: Waiter,
     signal: Signal,
 }
 
@@ -50,7 +48,7 @@ impl StopHandle {
     pub fn stop(&self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
         self.inner.signal.notify(usize::MAX);
-        let _ = self.inner.poller.notify();
+        self.inner.waiter.wake();
     }
 
     /// True once [`StopHandle::stop`] was called.
@@ -84,8 +82,8 @@ impl fmt::Debug for StopHandle {
 /// calling thread (pyinotify's `Notifier`).
 ///
 /// Events go to their watch's own handler ([`AddWatch::proc_fun`]) or else to
-/// the default handler given here. Waiting uses `polling` (epoll): the loop
-/// sleeps in the kernel while nothing happens.
+/// the default handler given here. The loop sleeps in the kernel (`ppoll(2)`)
+/// while nothing happens, with no timer.
 ///
 /// [`AddWatch::proc_fun`]: crate::AddWatch::proc_fun
 ///
@@ -103,7 +101,6 @@ pub struct Notifier<H> {
     pipeline: Pipeline,
     handler: H,
     stop: StopHandle,
-    events: Events,
     read_freq: Duration,
     timeout: Option<Duration>,
 }
@@ -114,16 +111,13 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// # Errors
     ///
-    /// The OS error of creating the epoll instance or registering the fd.
+    /// The OS error of creating the wake-up eventfd (`EMFILE`: too many open files).
     pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
-        let poller = Arc::new(Poller::new()?);
-        register(&poller, &wm)?;
-        let inner = StopInner { stopped: AtomicBool::new(false), poller, signal: Signal::new() };
+        let inner = StopInner { stopped: AtomicBool::new(false), waiter: Waiter::new()?, signal: Signal::new() };
         Ok(Notifier {
             pipeline: Pipeline::new(wm),
             handler: default_handler,
             stop: StopHandle { inner: Arc::new(inner) },
-            events: Events::new(),
             read_freq: Duration::ZERO,
             timeout: None,
         })
@@ -183,17 +177,10 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// # Errors
     ///
-    /// The OS error of `epoll_wait`, passed through (`EINTR` is retried).
+    /// The OS error of `ppoll`, passed through (`EINTR` resumes the wait).
     pub fn check_events(&mut self, timeout: Option<Duration>) -> Result<bool> {
-        let timeout = timeout.or(self.timeout);
-        self.events.clear();
-        loop {
-            match self.stop.inner.poller.wait(&mut self.events, timeout) {
-                Ok(_) => return Ok(self.events.iter().any(|e| e.key == KEY)),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let ready = self.stop.inner.waiter.wait(self.pipeline.wm.fd(), timeout.or(self.timeout))?;
+        Ok(ready.readable)
     }
 
     /// Reads what the kernel holds, in one `read(2)` (nothing while fewer
@@ -255,25 +242,6 @@ impl<H: ProcessEvent> Notifier<H> {
             }
             self.read_events()?;
         }
-    }
-}
-
-fn register(poller: &Poller, wm: &WatchManager) -> Result<()> {
-    #[allow(unsafe_code)]
-    // SAFETY: the fd belongs to `wm`, which the notifier keeps alive; `Drop for
-    // Notifier` deletes it from the poller before that clone of `wm` is dropped.
-    unsafe {
-        poller.add_with_mode(wm.fd(), polling::Event::readable(KEY), PollMode::Level)?;
-    }
-    Ok(())
-}
-
-impl<H> Drop for Notifier<H> {
-    fn drop(&mut self) {
-        #[allow(unsafe_code)]
-        // SAFETY: the fd is still open: `self.pipeline` holds the watch manager.
-        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(self.pipeline.wm.fd()) };
-        let _ = self.stop.inner.poller.delete(fd);
     }
 }
 
