@@ -3,13 +3,14 @@
 //! pyinotify counterpart: `_RawEvent` and `Event`.
 
 use std::borrow::Cow;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::mask::Mask;
+use crate::name::Name;
 
 /// A watch descriptor, as the kernel numbers watches (pyinotify's `wd`). `-1` on
 /// `IN_Q_OVERFLOW`.
@@ -51,7 +52,7 @@ pub struct Event {
     wd: Wd,
     mask: Mask,
     cookie: u32,
-    name: OsString,
+    name: Name,
     path: Arc<Path>,
     dir: bool,
     src_pathname: Option<PathBuf>,
@@ -70,7 +71,7 @@ impl Event {
             wd,
             mask,
             cookie: 0,
-            name: name.to_owned(),
+            name: Name::new(name),
             path,
             dir: mask.contains(Mask::IN_ISDIR),
             src_pathname: None,
@@ -142,7 +143,7 @@ impl Event {
     /// The entry's name relative to the watch; empty for the watched item itself.
     #[must_use]
     pub fn name(&self) -> &OsStr {
-        &self.name
+        self.name.as_os_str()
     }
 
     /// The watch's path when the event was read (empty for `IN_Q_OVERFLOW`).
@@ -154,7 +155,7 @@ impl Event {
     /// `path` joined with `name` (just `path` when `name` is empty).
     #[must_use]
     pub fn pathname(&self) -> Cow<'_, Path> {
-        if self.name.is_empty() { Cow::Borrowed(&self.path) } else { Cow::Owned(self.path.join(&self.name)) }
+        if self.name().is_empty() { Cow::Borrowed(&self.path) } else { Cow::Owned(self.path.join(self.name())) }
     }
 
     /// True if the event's subject is a directory (see [`Event::with_dir`]).
@@ -210,7 +211,7 @@ impl fmt::Display for Event {
         }
         let dir = if self.dir { "True" } else { "False" };
         write!(f, " dir={dir} mask=0x{:x} maskname={} name=", self.mask, self.maskname())?;
-        write_value(f, self.name.as_bytes())?;
+        write_value(f, self.name().as_bytes())?;
         f.write_str(" path=")?;
         write_value(f, self.path.as_os_str().as_bytes())?;
         f.write_str(" pathname=")?;
@@ -227,7 +228,7 @@ impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Event");
         s.field("wd", &self.wd).field("mask", &self.mask).field("cookie", &self.cookie);
-        s.field("name", &self.name).field("path", &self.path).field("dir", &self.dir);
+        s.field("name", &self.name()).field("path", &self.path).field("dir", &self.dir);
         s.field("src_pathname", &self.src_pathname).field("recovered", &self.recovered);
         s.finish()
     }
