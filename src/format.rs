@@ -41,10 +41,12 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     json_string(out, event.maskname().as_bytes());
     out.extend_from_slice(b",\"name\":");
     json_string(out, name);
-    out.extend_from_slice(b",\"path\":");
-    json_string(out, path);
-    out.extend_from_slice(b",\"pathname\":\"");
+    out.extend_from_slice(b",\"path\":\"");
+    let escaped = out.len();
     json_body(out, path);
+    let escaped = escaped..out.len();
+    out.extend_from_slice(b"\",\"pathname\":\"");
+    out.extend_from_within(escaped); // the path, escaped once
     if !name.is_empty() {
         if !path.ends_with(b"/") {
             out.push(b'/');
@@ -78,7 +80,7 @@ pub fn json_string(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Appends the escaped inside of a JSON string.
 fn json_body(out: &mut Vec<u8>, bytes: &[u8]) {
-    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         return;
     }
@@ -91,6 +93,12 @@ fn json_body(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(&hex2(*b));
         }
     }
+}
+
+/// True if `bytes` holds anything but printable ASCII other than `"` and `\\`.
+/// Looks at every byte, without an early exit, so that the loop is vectorized.
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| any | (b.wrapping_sub(0x20) >= 0x5f) | (b == b'"') | (b == b'\\'))
 }
 
 fn json_char(out: &mut Vec<u8>, c: char) {
@@ -246,6 +254,14 @@ mod tests {
 
     macro_rules! escapes {
         ($($input:expr => $want:expr),* $(,)?) => {$( assert_eq!(json_of($input), $want, "{:?}", $input); )*};
+    }
+
+    #[test]
+    fn needs_escape_flags_exactly_the_bytes_json_body_rewrites() {
+        for b in 0..=u8::MAX {
+            let plain = (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+            assert_eq!(needs_escape(&[b'a'; 40].iter().copied().chain([b]).collect::<Vec<_>>()), !plain, "{b:#x}");
+        }
     }
 
     #[test]
