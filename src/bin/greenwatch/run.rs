@@ -3,6 +3,7 @@
 //! pyinotify counterpart: the body of `pyinotify.command_line()`.
 
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 use greenwatch::{Flow, Notifier, WatchManager};
@@ -13,7 +14,7 @@ use crate::fail::Fail;
 use crate::handler::CliHandler;
 use crate::output::{Output, Style};
 use crate::settings::Settings;
-use crate::{deadline, signals, watch};
+use crate::{deadline, pipe, signals, watch};
 
 /// pyinotify's `read_freq` for `-s`.
 const STATS_READ_FREQ: Duration = Duration::from_secs(5);
@@ -54,6 +55,7 @@ fn build_notifier(wm: &WatchManager, args: &Args, style: Style) -> Result<Notifi
 /// stop request left in the kernel queue and flushes the rest.
 fn event_loop(notifier: &mut Notifier<CliHandler>, verbose: bool) -> Result<(), Fail> {
     let mut stdout = io::stdout().lock();
+    pipe::widen(stdout.as_fd());
     let mut write_error = None;
     let result = notifier.run_with(|n| after_pass(n, &mut stdout, &mut write_error, verbose));
     if result.is_ok() && write_error.is_none() && notifier.stop_handle().is_stopped() {
