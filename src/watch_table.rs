@@ -3,7 +3,10 @@
 //! pyinotify counterpart: `WatchManager._wmd` and `Watch`, plus the path→wd map
 //! pyinotify lacks (its `get_wd` is a linear scan, #15).
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::ops::Bound::{Excluded, Included};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -92,10 +95,46 @@ pub(crate) fn kernel_mask(options: &WatchOptions, dir: bool) -> Mask {
 /// Invariant: every `by_path` value is a key of `by_wd` whose entry has that path.
 /// Several wds may briefly claim one path (a directory replaced by rename, whose old
 /// watch waits for its `IN_IGNORED`); `by_path` then names the newest.
+/// Paths are normalized (absolute, no `.`, `..`, `//` or trailing `/`), so
+/// comparing their bytes is comparing the paths.
 #[derive(Debug, Default)]
 pub(crate) struct WatchTable {
     by_wd: WdMap<WatchEntry>,
-    by_path: BTreeMap<Arc<Path>, Wd>,
+    by_path: BTreeMap<PathKey, Wd>,
+}
+
+/// A path ordered by its bytes (`Path`'s own order compares components, several
+/// times slower). Every path below directory `d` then sorts between `d/` and
+/// `d0` (`'0'` follows `'/'`), after `d` itself: a subtree is one range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PathKey(Arc<Path>);
+
+impl PathKey {
+    fn bytes(&self) -> &[u8] {
+        self.0.as_os_str().as_bytes()
+    }
+}
+
+impl Ord for PathKey {
+    fn cmp(&self, other: &PathKey) -> std::cmp::Ordering {
+        self.bytes().cmp(other.bytes())
+    }
+}
+
+impl PartialOrd for PathKey {
+    fn partial_cmp(&self, other: &PathKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Borrow<[u8]> for PathKey {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+fn key_of(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
 }
 
 impl WatchTable {
@@ -112,7 +151,7 @@ impl WatchTable {
     }
 
     pub(crate) fn wd_of(&self, path: &Path) -> Option<Wd> {
-        self.by_path.get(path).copied()
+        self.by_path.get(key_of(path)).copied()
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &WatchEntry> {
@@ -126,7 +165,7 @@ impl WatchTable {
             let old_path = old.path.clone();
             self.unmap_path(&old_path, entry.wd);
         }
-        self.by_path.insert(entry.path.clone(), entry.wd);
+        self.by_path.insert(PathKey(entry.path.clone()), entry.wd);
         self.by_wd.insert(entry.wd, entry);
     }
 
@@ -137,18 +176,24 @@ impl WatchTable {
     }
 
     fn unmap_path(&mut self, path: &Path, wd: Wd) {
-        if self.by_path.get(path) == Some(&wd) {
-            self.by_path.remove(path);
+        if self.by_path.get(key_of(path)) == Some(&wd) {
+            self.by_path.remove(key_of(path));
         }
     }
 
     /// The wds of `path` and of every watch below it, parents before children.
     pub(crate) fn subtree(&self, path: &Path) -> Vec<Wd> {
-        self.by_path
-            .range::<Path, _>((std::ops::Bound::Included(path), std::ops::Bound::Unbounded))
-            .take_while(|(p, _)| p.starts_with(path))
-            .map(|(_, wd)| *wd)
-            .collect()
+        let mut below = key_of(path).to_vec();
+        let mut wds: Vec<Wd> = Vec::new();
+        if below.last() != Some(&b'/') {
+            wds.extend(self.wd_of(path));
+            below.push(b'/');
+        }
+        let mut end = below.clone();
+        *end.last_mut().expect("ends with '/'") = b'0';
+        let range = self.by_path.range::<[u8], _>((Included(&below[..]), Excluded(&end[..])));
+        wds.extend(range.map(|(_, wd)| *wd));
+        wds
     }
 
     /// Gives watch `wd` the path `to`: with every watch below it if it owns its
@@ -174,13 +219,11 @@ impl WatchTable {
             let old = entry.path.clone();
             let new: Arc<Path> = Arc::from(rebase(&old, from, to));
             entry.path = new;
-            if self.by_path.get(&*old) == Some(wd) {
-                self.by_path.remove(&*old);
-            }
+            self.unmap_path(&old, *wd);
         }
         for wd in &moved {
             let path = self.by_wd[wd].path.clone();
-            self.by_path.insert(path, *wd);
+            self.by_path.insert(PathKey(path), *wd);
         }
         moved.len()
     }
@@ -223,6 +266,20 @@ mod tests {
         let t = table(&[(1, "/w"), (2, "/w/a"), (3, "/w/a/b"), (4, "/w/a!"), (5, "/w/ab")]);
         assert_eq!(t.subtree(Path::new("/w/a")), vec![2, 3]);
         assert_eq!(t.subtree(Path::new("/w")).len(), 5);
+    }
+
+    #[test]
+    fn subtree_skips_siblings_whose_bytes_sort_between_a_dir_and_its_children() {
+        let t = table(&[(1, "/w/a"), (2, "/w/a b"), (3, "/w/a-x"), (4, "/w/a.x"), (5, "/w/a/c"), (6, "/w/a/c d/e")]);
+        assert_eq!(t.subtree(Path::new("/w/a")), vec![1, 5, 6]);
+        assert_eq!(t.subtree(Path::new("/w/a b")), vec![2]);
+        assert_eq!(t.subtree(Path::new("/w/nothing")), Vec::<Wd>::new());
+    }
+
+    #[test]
+    fn subtree_of_the_root_directory_is_everything_parents_first() {
+        let t = table(&[(3, "/w/a"), (1, "/"), (2, "/w")]);
+        assert_eq!(t.subtree(Path::new("/")), vec![1, 2, 3]);
     }
 
     #[test]
