@@ -11,6 +11,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+use crate::dir_list::DirLister;
 use crate::event::Wd;
 use crate::mask::Mask;
 use crate::sys::InotifyFd;
@@ -52,11 +53,12 @@ pub(crate) trait FsView {
 pub(crate) struct RealFs {
     pub(crate) inotify: InotifyFd,
     roots: HashMap<Wd, OwnedFd>,
+    lister: DirLister,
 }
 
 impl RealFs {
     pub(crate) fn new(inotify: InotifyFd) -> RealFs {
-        RealFs { inotify, roots: HashMap::new() }
+        RealFs { inotify, roots: HashMap::new(), lister: DirLister::default() }
     }
 }
 
@@ -70,14 +72,7 @@ impl FsView for RealFs {
     }
 
     fn list_dir(&mut self, path: &Path) -> io::Result<Vec<Entry>> {
-        let mut out = Vec::new();
-        for entry in fs::read_dir(path)? {
-            let entry = entry?;
-            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            let ino = std::os::unix::fs::DirEntryExt::ino(&entry);
-            out.push(Entry { name: entry.file_name(), is_dir, ino });
-        }
-        Ok(out)
+        self.lister.list(path)
     }
 
     fn is_dir(&mut self, path: &Path) -> io::Result<bool> {
