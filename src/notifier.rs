@@ -17,7 +17,7 @@ use crate::wait::Waiter;
 use crate::watch_manager::WatchManager;
 
 /// Ends a notifier's loop from any thread: cloneable, idempotent, wakes the
-/// waiting poller at once (no polling interval, no timer while idle).
+/// waiting loop at once (no polling interval, no timer while idle).
 ///
 /// # Examples
 ///
