@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use crate::event::Event;
+use crate::event_methods::event_methods;
 use crate::mask::Mask;
 use crate::process_event::{Flow, ProcessEvent};
 
@@ -23,13 +24,31 @@ pub type HandlerResult = Result<(), HandlerError>;
 /// The future of one handler call, type-erased (used for per-watch handlers).
 pub(crate) type BoxedCall<'a> = Pin<Box<dyn Future<Output = Result<Flow, HandlerError>> + Send + 'a>>;
 
+/// The trait's per-event methods, from the table of `event_methods.rs`.
 macro_rules! async_methods {
-    ($($(#[$doc:meta])* $name:ident => $fallback:ident;)*) => {$(
+    ($($(#[$doc:meta])* [$($mask:ident)?] $name:ident => $fallback:ident;)*) => {$(
         $(#[$doc])*
         fn $name(&self, event: Event) -> impl Future<Output = HandlerResult> + Send {
             self.$fallback(event)
         }
     )*};
+}
+
+/// [`dispatch_async`], from the same table.
+macro_rules! async_dispatch {
+    ($($(#[$doc:meta])* [$($mask:ident)?] $name:ident => $fallback:ident;)*) => {
+        /// Calls the method of `handler` that matches `event`'s mask (`IN_ISDIR` ignored).
+        ///
+        /// # Errors
+        ///
+        /// What the method returns.
+        pub async fn dispatch_async<H: AsyncProcessEvent + ?Sized>(handler: &H, event: Event) -> HandlerResult {
+            match event.mask() - Mask::IN_ISDIR {
+                $($(Mask::$mask => handler.$name(event).await,)?)*
+                _ => handler.process_default(event).await,
+            }
+        }
+    };
 }
 
 /// An async event handler with one method per event kind, dispatched as
@@ -105,73 +124,10 @@ pub trait AsyncProcessEvent: Send + Sync {
         std::future::ready(Ok(()))
     }
 
-    async_methods! {
-        /// `IN_ACCESS`.
-        process_in_access => process_default;
-        /// `IN_MODIFY`.
-        process_in_modify => process_default;
-        /// `IN_ATTRIB`.
-        process_in_attrib => process_default;
-        /// `IN_CLOSE_WRITE`; falls back to `process_in_close`.
-        process_in_close_write => process_in_close;
-        /// `IN_CLOSE_NOWRITE`; falls back to `process_in_close`.
-        process_in_close_nowrite => process_in_close;
-        /// Both close events (the family method).
-        process_in_close => process_default;
-        /// `IN_OPEN`.
-        process_in_open => process_default;
-        /// `IN_MOVED_FROM`; falls back to `process_in_moved`.
-        process_in_moved_from => process_in_moved;
-        /// `IN_MOVED_TO`; falls back to `process_in_moved`.
-        process_in_moved_to => process_in_moved;
-        /// Both rename halves (the family method).
-        process_in_moved => process_default;
-        /// `IN_CREATE`.
-        process_in_create => process_default;
-        /// `IN_DELETE`, and `IN_DELETE_SELF` when that has no method of its own.
-        process_in_delete => process_default;
-        /// `IN_DELETE_SELF`; falls back to `process_in_delete` as in pyinotify.
-        process_in_delete_self => process_in_delete;
-        /// `IN_MOVE_SELF`; falls back to `process_in_move`.
-        process_in_move_self => process_in_move;
-        /// The family method of `IN_MOVE_SELF`.
-        process_in_move => process_default;
-        /// `IN_UNMOUNT`.
-        process_in_unmount => process_default;
-        /// `IN_Q_OVERFLOW`; falls back to `process_in_q`.
-        process_in_q_overflow => process_in_q;
-        /// The family method of `IN_Q_OVERFLOW`.
-        process_in_q => process_default;
-        /// `IN_IGNORED`: the watch is gone (its task ends after this call).
-        process_in_ignored => process_default;
-    }
+    event_methods!(async_methods);
 }
 
-/// Calls the method of `handler` that matches `event`'s mask (`IN_ISDIR` ignored).
-///
-/// # Errors
-///
-/// What the method returns.
-pub async fn dispatch_async<H: AsyncProcessEvent + ?Sized>(handler: &H, event: Event) -> HandlerResult {
-    match event.mask() - Mask::IN_ISDIR {
-        Mask::IN_ACCESS => handler.process_in_access(event).await,
-        Mask::IN_MODIFY => handler.process_in_modify(event).await,
-        Mask::IN_ATTRIB => handler.process_in_attrib(event).await,
-        Mask::IN_CLOSE_WRITE => handler.process_in_close_write(event).await,
-        Mask::IN_CLOSE_NOWRITE => handler.process_in_close_nowrite(event).await,
-        Mask::IN_OPEN => handler.process_in_open(event).await,
-        Mask::IN_MOVED_FROM => handler.process_in_moved_from(event).await,
-        Mask::IN_MOVED_TO => handler.process_in_moved_to(event).await,
-        Mask::IN_CREATE => handler.process_in_create(event).await,
-        Mask::IN_DELETE => handler.process_in_delete(event).await,
-        Mask::IN_DELETE_SELF => handler.process_in_delete_self(event).await,
-        Mask::IN_MOVE_SELF => handler.process_in_move_self(event).await,
-        Mask::IN_UNMOUNT => handler.process_in_unmount(event).await,
-        Mask::IN_Q_OVERFLOW => handler.process_in_q_overflow(event).await,
-        Mask::IN_IGNORED => handler.process_in_ignored(event).await,
-        _ => handler.process_default(event).await,
-    }
-}
+event_methods!(async_dispatch);
 
 /// What an async closure handler may return: `()`, [`Flow`], or a `Result` of
 /// either with any error convertible to [`HandlerError`].
@@ -336,6 +292,12 @@ mod tests {
         async fn process_in_q(&self, _: Event) -> HandlerResult {
             self.push("q")
         }
+        async fn process_gw_resync_start(&self, _: Event) -> HandlerResult {
+            self.push("resync start")
+        }
+        async fn process_gw_resync_end(&self, _: Event) -> HandlerResult {
+            self.push("resync end")
+        }
         async fn process_default(&self, _: Event) -> HandlerResult {
             self.push("default")
         }
@@ -359,11 +321,14 @@ mod tests {
             Mask::IN_Q_OVERFLOW,
             Mask::IN_IGNORED,
             Mask::IN_CREATE,
+            Mask::GW_RESYNC_START,
+            Mask::GW_RESYNC_END,
         ] {
             let _ = run(&h, m).unwrap();
         }
         let got = h.0.lock().unwrap().clone();
-        assert_eq!(got, ["moved", "moved", "close", "close", "delete", "delete", "move", "q", "default", "default"]);
+        let want = ["moved", "moved", "close", "close", "delete", "delete", "move", "q", "default", "default"];
+        assert_eq!(got, [&want[..], &["resync start", "resync end"]].concat());
     }
 
     #[test]

@@ -153,6 +153,7 @@ mod bookkeeping;
 mod dir_list;
 mod error;
 mod event;
+mod event_methods;
 mod filter;
 pub mod format;
 mod fs_view;

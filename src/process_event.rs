@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::event::Event;
+use crate::event_methods::event_methods;
 use crate::mask::Mask;
 
 /// What a handler asks of the loop after an event.
@@ -40,13 +41,27 @@ impl From<bool> for Flow {
     }
 }
 
-macro_rules! methods {
-    ($($(#[$doc:meta])* $name:ident => $fallback:ident;)*) => {$(
+/// The trait's per-event methods, from the table of `event_methods.rs`.
+macro_rules! sync_methods {
+    ($($(#[$doc:meta])* [$($mask:ident)?] $name:ident => $fallback:ident;)*) => {$(
         $(#[$doc])*
         fn $name(&mut self, event: &Event) -> Flow {
             self.$fallback(event)
         }
     )*};
+}
+
+/// [`dispatch`], from the same table.
+macro_rules! sync_dispatch {
+    ($($(#[$doc:meta])* [$($mask:ident)?] $name:ident => $fallback:ident;)*) => {
+        /// Calls the method of `handler` that matches `event`'s mask (`IN_ISDIR` ignored).
+        pub fn dispatch<H: ProcessEvent + ?Sized>(handler: &mut H, event: &Event) -> Flow {
+            match event.mask() - Mask::IN_ISDIR {
+                $($(Mask::$mask => handler.$name(event),)?)*
+                _ => handler.process_default(event),
+            }
+        }
+    };
 }
 
 /// An event handler with one method per event kind, dispatched as pyinotify does.
@@ -107,77 +122,10 @@ pub trait ProcessEvent {
         Flow::Continue
     }
 
-    methods! {
-        /// `IN_ACCESS`.
-        process_in_access => process_default;
-        /// `IN_MODIFY`.
-        process_in_modify => process_default;
-        /// `IN_ATTRIB`.
-        process_in_attrib => process_default;
-        /// `IN_CLOSE_WRITE`; falls back to `process_in_close`.
-        process_in_close_write => process_in_close;
-        /// `IN_CLOSE_NOWRITE`; falls back to `process_in_close`.
-        process_in_close_nowrite => process_in_close;
-        /// Both close events (the family method).
-        process_in_close => process_default;
-        /// `IN_OPEN`.
-        process_in_open => process_default;
-        /// `IN_MOVED_FROM`; falls back to `process_in_moved`.
-        process_in_moved_from => process_in_moved;
-        /// `IN_MOVED_TO`; falls back to `process_in_moved`.
-        process_in_moved_to => process_in_moved;
-        /// Both rename halves (the family method).
-        process_in_moved => process_default;
-        /// `IN_CREATE`.
-        process_in_create => process_default;
-        /// `IN_DELETE`, and `IN_DELETE_SELF` when that has no method of its own.
-        process_in_delete => process_default;
-        /// `IN_DELETE_SELF`; falls back to `process_in_delete` as in pyinotify.
-        process_in_delete_self => process_in_delete;
-        /// `IN_MOVE_SELF`; falls back to `process_in_move`.
-        process_in_move_self => process_in_move;
-        /// The family method of `IN_MOVE_SELF`.
-        process_in_move => process_default;
-        /// `IN_UNMOUNT`.
-        process_in_unmount => process_default;
-        /// `IN_Q_OVERFLOW`; falls back to `process_in_q`.
-        process_in_q_overflow => process_in_q;
-        /// The family method of `IN_Q_OVERFLOW`.
-        process_in_q => process_default;
-        /// `IN_IGNORED`: the watch is gone.
-        process_in_ignored => process_default;
-        /// [`Mask::GW_RESYNC_START`] (greenwatch's notice, wd -1): an overflow
-        /// resync starts; the events until `process_gw_resync_end` are recovered.
-        process_gw_resync_start => process_default;
-        /// [`Mask::GW_RESYNC_END`] (greenwatch's notice, wd -1): the resync ended.
-        process_gw_resync_end => process_default;
-    }
+    event_methods!(sync_methods);
 }
 
-/// Calls the method of `handler` that matches `event`'s mask.
-pub fn dispatch<H: ProcessEvent + ?Sized>(handler: &mut H, event: &Event) -> Flow {
-    let kind = event.mask() - Mask::IN_ISDIR;
-    match kind {
-        Mask::IN_ACCESS => handler.process_in_access(event),
-        Mask::IN_MODIFY => handler.process_in_modify(event),
-        Mask::IN_ATTRIB => handler.process_in_attrib(event),
-        Mask::IN_CLOSE_WRITE => handler.process_in_close_write(event),
-        Mask::IN_CLOSE_NOWRITE => handler.process_in_close_nowrite(event),
-        Mask::IN_OPEN => handler.process_in_open(event),
-        Mask::IN_MOVED_FROM => handler.process_in_moved_from(event),
-        Mask::IN_MOVED_TO => handler.process_in_moved_to(event),
-        Mask::IN_CREATE => handler.process_in_create(event),
-        Mask::IN_DELETE => handler.process_in_delete(event),
-        Mask::IN_DELETE_SELF => handler.process_in_delete_self(event),
-        Mask::IN_MOVE_SELF => handler.process_in_move_self(event),
-        Mask::IN_UNMOUNT => handler.process_in_unmount(event),
-        Mask::IN_Q_OVERFLOW => handler.process_in_q_overflow(event),
-        Mask::IN_IGNORED => handler.process_in_ignored(event),
-        Mask::GW_RESYNC_START => handler.process_gw_resync_start(event),
-        Mask::GW_RESYNC_END => handler.process_gw_resync_end(event),
-        _ => handler.process_default(event),
-    }
-}
+event_methods!(sync_dispatch);
 
 impl<F, R> ProcessEvent for F
 where
