@@ -15,8 +15,7 @@
 //!
 //! pyinotify counterpart: `_SysProcessEvent`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::ffi::{OsStr, OsString};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::error::Error;
@@ -27,11 +26,13 @@ use crate::process_event::SharedHandler;
 use crate::watch_table::{WatchOptions, WatchTable};
 use crate::wd_hash::WdMap;
 
+mod ahead;
 mod moves;
 mod new_dirs;
 mod records;
 mod recovery;
 
+use ahead::Ahead;
 use moves::{PendingMove, Unconfirmed};
 pub(crate) use new_dirs::{DirQueue, NewDir, Skip};
 use records::DirRecord;
@@ -47,9 +48,8 @@ pub(crate) struct Routed {
 /// The watch table and the state of the rules between records.
 ///
 /// Invariants: `pending` holds only unpaired `IN_MOVED_FROM`s of this batch or
-/// the one before, `unconfirmed` only moves of this batch; `synthesized[wd]` holds
-/// the names reported by a synthesized `IN_CREATE` on `wd` whose kernel
-/// `IN_CREATE` may still be on its way, and `fresh` the watches added since the
+/// the one before, `unconfirmed` only moves of this batch; `synthesized` and
+/// `unlinked` hold the names reported ahead of the kernel (see `ahead.rs`), and `fresh` the watches added since the
 /// last batch that read the kernel queue empty, each with the first batch whose
 /// read followed it; `new_dirs` holds each (parent, name) at most once.
 #[derive(Debug)]
@@ -66,7 +66,10 @@ pub(crate) struct Bookkeeper<F> {
     /// New watches whose listing found them gone (moved), and whether to report
     /// what they hold.
     unlisted: Vec<(Wd, bool)>,
-    synthesized: WdMap<HashMap<OsString, u64>>,
+    /// Names reported by a synthesized `IN_CREATE` (see `ahead.rs`).
+    synthesized: Ahead,
+    /// Names reported by a recovered `IN_DELETE` (see `ahead.rs`).
+    unlinked: Ahead,
     batch: u64,
     batch_had_records: bool,
     /// Directories that could not be watched by auto_add (permission, limits).
@@ -103,7 +106,8 @@ impl<F: FsView> Bookkeeper<F> {
             fresh: WdMap::default(),
             new_dirs: DirQueue::default(),
             unlisted: Vec::new(),
-            synthesized: WdMap::default(),
+            synthesized: Ahead::default(),
+            unlinked: Ahead::default(),
             batch: 0,
             batch_had_records: false,
             failures: Vec::new(),
@@ -177,10 +181,8 @@ impl<F: FsView> Bookkeeper<F> {
             out.truncate(delivered);
         }
         if drained {
-            self.synthesized.retain(|_, names| {
-                names.retain(|_, b| *b > ended);
-                !names.is_empty()
-            });
+            self.synthesized.forget_until(ended);
+            self.unlinked.forget_until(ended);
             self.fresh.retain(|_, b| *b > ended);
         }
     }
@@ -211,7 +213,8 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     fn on_create(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
-        if self.forget_synthesized(raw.wd, raw.name) {
+        self.unlinked.forget(raw.wd, raw.name); // so no stale IN_DELETE is on its way
+        if self.synthesized.forget(raw.wd, raw.name) {
             return; // already reported when its directory was listed
         }
         self.emit(raw, out);
@@ -221,23 +224,12 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     fn on_delete(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
-        self.forget_synthesized(raw.wd, raw.name);
+        self.synthesized.forget(raw.wd, raw.name);
         self.take_new_dir(raw.wd, raw.name);
         self.release_pin_of_child(raw.wd, raw.name);
-        self.emit(raw, out);
-    }
-
-    /// Forgets a synthesized name; true if it was remembered.
-    fn forget_synthesized(&mut self, wd: Wd, name: &OsStr) -> bool {
-        if self.synthesized.is_empty() {
-            return false;
+        if !self.unlinked.forget(raw.wd, raw.name) {
+            self.emit(raw, out); // else a resync reported it already
         }
-        let Some(names) = self.synthesized.get_mut(&wd) else { return false };
-        let found = names.remove(name).is_some();
-        if names.is_empty() {
-            self.synthesized.remove(&wd);
-        }
-        found
     }
 
     /// Removes the watch `wd` and every watch below its path, in the kernel too.
@@ -252,7 +244,8 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// Drops every trace of `wd` from the bookkeeping (the kernel side is the caller's).
     pub(crate) fn forget_watch(&mut self, wd: Wd) -> Option<crate::watch_table::WatchEntry> {
-        self.synthesized.remove(&wd);
+        self.synthesized.forget_watch(wd);
+        self.unlinked.forget_watch(wd);
         self.fresh.remove(&wd);
         self.records.remove(&wd);
         self.unguard_root(wd);

@@ -110,7 +110,7 @@
 //! reported, gone ones stop being watched. These events are marked
 //! [`Event::recovered`] and framed by two notices with wd -1,
 //! [`Mask::GW_RESYNC_START`] and [`Mask::GW_RESYNC_END`] (`process_gw_resync_start`
-//! and `process_gw_resync_end`). A late kernel `IN_CREATE` for an entry the
+//! and `process_gw_resync_end`). A late kernel `IN_CREATE` or `IN_DELETE` for an entry the
 //! rescan reported is not delivered again. File changes (`IN_MODIFY`) are not
 //! recovered: that would need a `stat` per file. [`WatchManager::resync`] runs
 //! the same rescan on demand.

@@ -52,7 +52,7 @@ pub(super) struct Unconfirmed {
 
 impl<F: FsView> Bookkeeper<F> {
     pub(super) fn on_moved_from(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
-        self.forget_synthesized(raw.wd, raw.name);
+        self.synthesized.forget(raw.wd, raw.name);
         let is_dir = raw.mask.contains(Mask::IN_ISDIR);
         let new_dir = if is_dir { self.take_new_dir(raw.wd, raw.name) } else { None };
         let entry = self.table.get(raw.wd).expect("checked by process");
@@ -68,7 +68,8 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     pub(super) fn on_moved_to(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
-        self.forget_synthesized(raw.wd, raw.name);
+        self.synthesized.forget(raw.wd, raw.name);
+        self.unlinked.forget(raw.wd, raw.name); // so no stale IN_DELETE is on its way
         self.take_new_dir(raw.wd, raw.name); // a directory renamed over it replaced it
         self.release_pin_of_child(raw.wd, raw.name);
         let dst = self.table.get(raw.wd).expect("checked by process").path.join(raw.name);

@@ -199,11 +199,9 @@ impl<F: FsView> Bookkeeper<F> {
     /// that the kernel's own `IN_CREATE`, if one is on its way, is not reported
     /// again. False if it was reported already.
     pub(super) fn synthesize_create(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) -> bool {
-        let names = self.synthesized.entry(wd).or_default();
-        if names.contains_key(name) {
+        if !self.synthesized.remember(wd, name, self.batch) {
             return false;
         }
-        names.insert(name.to_owned(), self.batch);
         let mask = if is_dir { Mask::IN_CREATE | Mask::IN_ISDIR } else { Mask::IN_CREATE };
         self.emit(RawEvent { wd, mask, cookie: 0, name }, out);
         true

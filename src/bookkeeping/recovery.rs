@@ -5,8 +5,8 @@
 //! against its record (see `records.rs`): a new name is reported with a
 //! synthesized `IN_CREATE` (remembered, so a late kernel `IN_CREATE` is not
 //! reported twice; a new directory is watched with auto_add and its entries
-//! reported in turn), a gone name with `IN_DELETE` (a gone directory's watches
-//! are dropped: its `IN_IGNORED` may have been lost), and a name whose inode
+//! reported in turn), a gone name with `IN_DELETE` (remembered too; a gone
+//! directory's watches are dropped: its `IN_IGNORED` may have been lost), and a name whose inode
 //! changed with both. Every such event is marked recovered, and the whole is
 //! framed by the notices `GW_RESYNC_START` and `GW_RESYNC_END` (wd -1).
 //!
@@ -106,7 +106,8 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// A name the directory lost: a recovered `IN_DELETE`; a directory's watches go.
     fn recover_delete(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) {
-        self.forget_synthesized(wd, name);
+        self.synthesized.forget(wd, name);
+        self.unlinked.remember(wd, name, self.batch); // its kernel IN_DELETE may be queued
         self.take_new_dir(wd, name);
         let mask = if is_dir { Mask::IN_DELETE | Mask::IN_ISDIR } else { Mask::IN_DELETE };
         self.emit(RawEvent { wd, mask, cookie: 0, name }, out);

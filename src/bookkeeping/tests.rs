@@ -5,6 +5,7 @@
 //! Events are rendered `MASKNAME pathname`, with ` <- src_pathname` on a paired
 //! `IN_MOVED_TO`, so each expectation reads like the events a user would get.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 
