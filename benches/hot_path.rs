@@ -1,5 +1,6 @@
 //! The per-event costs that do not involve the kernel, so regressions show without
-//! its noise: parsing a read buffer, and writing events as JSON and as pyinotify's line.
+//! its noise: parsing a read buffer, the bookkeeping per event (with and without
+//! overflow-recovery records), and writing events as JSON and as pyinotify's line.
 //!
 //! `cargo bench --bench hot_path`
 
@@ -7,8 +8,8 @@ use std::ffi::OsStr;
 use std::hint::black_box;
 
 use divan::Bencher;
-use greenwatch::reader::{encode_record, parse_records};
-use greenwatch::{Event, Mask, format};
+use greenwatch::reader::{Bookkeep, encode_record, parse_records};
+use greenwatch::{Event, Mask, WatchManager, format};
 
 fn main() {
     divan::main();
@@ -30,6 +31,31 @@ fn kernel_buffer(n: usize) -> Vec<u8> {
 fn parse_read_buffer(bencher: Bencher<'_, '_>) {
     let buf = kernel_buffer(4096);
     bencher.counter(divan::counter::ItemsCount::new(8192usize)).bench(|| parse_records(black_box(&buf)).count());
+}
+
+/// The bookkeeping of 4,096 files created, written and deleted (12,288 records)
+/// in a watched directory (rec, auto_add), with overflow-recovery records or without.
+/// The directory is real; the records are made up, as no file is created.
+#[divan::bench(args = [false, true])]
+fn bookkeeping_per_event(bencher: Bencher<'_, '_>, recovery: bool) {
+    let dir = std::env::temp_dir().join(format!("gw-bench-bookkeeping-{}-{recovery}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wm = WatchManager::new().unwrap();
+    wm.set_recovery(recovery);
+    let mask = Mask::IN_CREATE | Mask::IN_CLOSE_WRITE | Mask::IN_DELETE;
+    wm.add_watch(&dir, mask).rec(true).auto_add(true).apply().unwrap();
+    let wd = wm.get_wd(&dir).unwrap();
+    let mut buf = Vec::new();
+    for i in 0..4096 {
+        let name = format!("file-{i:06}.log");
+        for mask in [Mask::IN_CREATE, Mask::IN_CLOSE_WRITE, Mask::IN_DELETE] {
+            encode_record(&mut buf, wd, mask.bits(), 0, name.as_bytes());
+        }
+    }
+    let mut bookkeep = Bookkeep::default();
+    bencher.counter(divan::counter::ItemsCount::new(3 * 4096usize)).bench_local(|| bookkeep.run(&wm, black_box(&buf)));
+    drop(wm);
+    std::fs::remove_dir(&dir).unwrap();
 }
 
 fn sample_events() -> Vec<Event> {
