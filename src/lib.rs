@@ -103,7 +103,7 @@
 //! handler's `process_in_q_overflow` (or `process_default`). With recovery on
 //! ([`WatchManager::set_recovery`], before `add_watch`; on by default in the
 //! CLI with `-r`, off with `--no-recovery`), each watched directory keeps a
-//! compact record of its entries (name, inode, kind: about 50 bytes an entry),
+//! compact record of its entries (name, inode, kind: about 36 bytes an entry),
 //! and the notifier then rescans every watched tree: new entries are reported
 //! with `IN_CREATE`, vanished ones with `IN_DELETE` (a name whose inode changed
 //! with both), new directories are watched (with auto_add) and their content

@@ -7,10 +7,25 @@
 //! unknown: 0). No `stat` is made per event, so file sizes and times are not
 //! recorded: a resync reports entries created and deleted, not modified.
 //! pyinotify counterpart: none (pyinotify only logs an overflow).
+//!
+//! Layout: one record allocates three buffers however many names it holds. The
+//! names lie back to back in a byte arena, each entry is a 16-byte [`Item`]
+//! (where its name lies, its packed inode and kind), and a `hashbrown`
+//! [`HashTable`] of entry indices, hashed with foldhash keyed once per process,
+//! finds a name (an index's name is compared byte for byte in the arena, so
+//! colliding hashes only cost a comparison). A removal leaves a tombstone; once
+//! tombstones outnumber the live entries (or their bytes the live bytes) the
+//! arena is compacted and the index rebuilt, so churn keeps memory bounded.
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::hash::{BuildHasher, Hasher};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::LazyLock;
+
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry as Slot;
 
 use super::Bookkeeper;
 use crate::event::{RawEvent, Wd};
@@ -20,58 +35,223 @@ use crate::mask::Mask;
 /// The top bit of a packed value: the entry is a directory.
 const DIR_BIT: u64 = 1 << 63;
 
-/// The entries of one directory: name → inode (63 bits) and the directory bit.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct DirRecord {
-    names: HashMap<Box<OsStr>, u64>,
-}
+/// The `len` of a removed entry (a tombstone).
+const DEAD: u32 = u32::MAX;
 
+/// The tombstones a record tolerates whatever its size before it compacts.
+const MIN_DEAD: u32 = 32;
+
+/// The spare arena bytes a compaction leaves allocated (beyond twice the live bytes).
+const SPARE_BYTES: usize = 1024;
+
+/// The names' hash: foldhash, with a random key drawn once per process, so
+/// names chosen by another user cannot be made to collide on purpose.
+static NAME_HASH: LazyLock<RandomState> = LazyLock::new(RandomState::default);
+
+/// An inode (63 bits) and the directory bit in one value.
 fn pack(ino: u64, is_dir: bool) -> u64 {
     (ino & !DIR_BIT) | if is_dir { DIR_BIT } else { 0 }
 }
 
+/// The inode and the directory bit of a packed value.
 fn unpack(v: u64) -> (u64, bool) {
     (v & !DIR_BIT, v & DIR_BIT != 0)
+}
+
+/// The keyed hash of one name's bytes.
+fn hash(name: &[u8]) -> u64 {
+    let mut hasher = NAME_HASH.build_hasher();
+    hasher.write(name);
+    hasher.finish()
+}
+
+/// One entry of a record: its name is `arena[start..start + len]` (`len` is
+/// [`DEAD`] once removed), `packed` its inode and directory bit.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    start: u32,
+    len: u32,
+    packed: u64,
+}
+
+impl Item {
+    /// Whether the entry is still recorded (not a tombstone).
+    fn is_live(&self) -> bool {
+        self.len != DEAD
+    }
+}
+
+/// The names of a record and their entries, in arena order, tombstones included.
+///
+/// Invariants: `items` are in increasing `start` order and every live item's
+/// name lies inside `bytes` (below `u32::MAX`); `dead` counts the tombstones
+/// and `dead_bytes` the arena bytes they still hold.
+#[derive(Debug, Default, Clone)]
+struct Arena {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+    dead: u32,
+    dead_bytes: u32,
+}
+
+impl Arena {
+    /// The name of a live entry.
+    fn name_of(&self, item: &Item) -> &[u8] {
+        &self.bytes[item.start as usize..][..item.len as usize]
+    }
+
+    /// The name of live entry `i`.
+    fn name(&self, i: u32) -> &[u8] {
+        self.name_of(&self.items[i as usize])
+    }
+
+    /// Appends an entry; its index, or `None` past 4 GiB of names in one directory.
+    fn push(&mut self, name: &[u8], packed: u64) -> Option<u32> {
+        let start = u32::try_from(self.bytes.len()).ok()?;
+        let end = u32::try_from(self.bytes.len() + name.len()).ok().filter(|end| *end < DEAD)?;
+        let index = u32::try_from(self.items.len()).ok().filter(|i| *i < DEAD)?;
+        self.bytes.extend_from_slice(name);
+        self.items.push(Item { start, len: end - start, packed });
+        Some(index)
+    }
+
+    /// Turns live entry `i` into a tombstone; its packed value.
+    fn kill(&mut self, i: u32) -> u64 {
+        let item = &mut self.items[i as usize];
+        self.dead += 1;
+        self.dead_bytes += item.len;
+        item.len = DEAD;
+        item.packed
+    }
+
+    /// Whether the tombstones (or their bytes) outnumber the live ones, past [`MIN_DEAD`].
+    fn wants_compaction(&self) -> bool {
+        let live = self.items.len() - self.dead as usize;
+        let live_bytes = self.bytes.len() - self.dead_bytes as usize;
+        self.dead >= MIN_DEAD && (self.dead as usize > live || self.dead_bytes as usize > live_bytes)
+    }
+
+    /// Drops the tombstones and their bytes (live entries keep their order, not
+    /// their indices) and gives back spare capacity beyond twice what is live.
+    fn compact(&mut self) {
+        self.items.retain(Item::is_live);
+        let mut end = 0;
+        for item in &mut self.items {
+            let start = item.start as usize;
+            self.bytes.copy_within(start..start + item.len as usize, end);
+            item.start = end as u32; // never above the old start
+            end += item.len as usize;
+        }
+        self.bytes.truncate(end);
+        self.bytes.shrink_to(2 * end + SPARE_BYTES);
+        self.items.shrink_to(2 * (self.items.len() + MIN_DEAD as usize));
+        self.dead = 0;
+        self.dead_bytes = 0;
+    }
+
+    /// The heap bytes of the arena and the entries.
+    fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.items.capacity() * size_of::<Item>()
+    }
+}
+
+/// The entries of one directory: name → inode (63 bits) and the directory bit
+/// (see the module docs for the layout).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct DirRecord {
+    arena: Arena,
+    /// The live entries' indices in `arena.items`, by the hash of their name.
+    index: HashTable<u32>,
 }
 
 impl DirRecord {
     /// The record of a fresh listing.
     pub(crate) fn from_listing(entries: &[Entry]) -> DirRecord {
-        let mut names = HashMap::with_capacity(entries.len());
+        let bytes = entries.iter().map(|e| e.name.len()).sum();
+        let arena =
+            Arena { bytes: Vec::with_capacity(bytes), items: Vec::with_capacity(entries.len()), ..Arena::default() };
+        let mut record = DirRecord { arena, index: HashTable::with_capacity(entries.len()) };
         for e in entries {
-            names.insert(Box::from(e.name.as_os_str()), pack(e.ino, e.is_dir));
+            record.insert(&e.name, e.ino, e.is_dir);
         }
-        DirRecord { names }
+        record
     }
 
     /// Adds or replaces `name` (inode 0: unknown).
     pub(crate) fn insert(&mut self, name: &OsStr, ino: u64, is_dir: bool) {
-        self.names.insert(Box::from(name), pack(ino, is_dir));
+        self.upsert(name.as_bytes(), |_| pack(ino, is_dir));
+    }
+
+    /// An `IN_CREATE` of `name`: recorded with inode 0 (unknown), unless it is
+    /// recorded already with the same kind (a listing's inode is kept).
+    pub(crate) fn note_create(&mut self, name: &OsStr, is_dir: bool) {
+        self.upsert(name.as_bytes(), |old| match old {
+            Some(v) if unpack(v).1 == is_dir => v,
+            _ => pack(0, is_dir),
+        });
+    }
+
+    /// Sets `name` to `value(its packed value, if recorded)`, with one hash and one probe.
+    /// A name that does not fit (past 4 GiB of names) is left out.
+    fn upsert(&mut self, name: &[u8], value: impl FnOnce(Option<u64>) -> u64) {
+        let arena = &self.arena;
+        let slot = self.index.entry(hash(name), |&i| arena.name(i) == name, |&i| hash(arena.name(i)));
+        match slot {
+            Slot::Occupied(found) => {
+                let item = &mut self.arena.items[*found.get() as usize];
+                item.packed = value(Some(item.packed));
+            }
+            Slot::Vacant(vacant) => {
+                if let Some(i) = self.arena.push(name, value(None)) {
+                    vacant.insert(i);
+                }
+            }
+        }
     }
 
     /// Removes `name`: its inode and whether it was a directory.
     pub(crate) fn remove(&mut self, name: &OsStr) -> Option<(u64, bool)> {
-        self.names.remove(name).map(unpack)
+        let name = name.as_bytes();
+        let arena = &self.arena;
+        let found = self.index.find_entry(hash(name), |&i| arena.name(i) == name).ok()?;
+        let (i, _) = found.remove();
+        let packed = self.arena.kill(i);
+        if self.arena.wants_compaction() {
+            self.compact();
+        }
+        Some(unpack(packed))
+    }
+
+    /// Compacts the arena and rebuilds the index over the new entry indices.
+    fn compact(&mut self) {
+        self.arena.compact();
+        let arena = &self.arena;
+        self.index.clear();
+        self.index.shrink_to(arena.items.len(), |&i| hash(arena.name(i)));
+        for (i, item) in (0u32..).zip(&arena.items) {
+            self.index.insert_unique(hash(arena.name_of(item)), i, |&j| hash(arena.name(j)));
+        }
     }
 
     /// The inode and kind of `name`.
+    #[cfg_attr(not(test), expect(dead_code, reason = "the bookkeeping looks up through upsert and remove"))]
     pub(crate) fn get(&self, name: &OsStr) -> Option<(u64, bool)> {
-        self.names.get(name).copied().map(unpack)
+        let name = name.as_bytes();
+        let i = self.index.find(hash(name), |&i| self.arena.name(i) == name)?;
+        Some(unpack(self.arena.items[*i as usize].packed))
     }
 
     /// Every entry: name, inode, directory.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&OsStr, u64, bool)> {
-        self.names.iter().map(|(n, v)| {
-            let (ino, dir) = unpack(*v);
-            (&**n, ino, dir)
+        self.arena.items.iter().filter(|item| item.is_live()).map(|item| {
+            let (ino, dir) = unpack(item.packed);
+            (OsStr::from_bytes(self.arena.name_of(item)), ino, dir)
         })
     }
 
-    /// The heap bytes this record holds (table slots and names), for measurements.
+    /// The heap bytes this record holds (names, entries and index), for measurements.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(Box<OsStr>, u64)>() + 1;
-        let names: usize = self.names.keys().map(|n| n.len()).sum();
-        self.names.capacity() * slot + names
+        self.arena.heap_bytes() + self.index.allocation_size()
     }
 }
 
@@ -97,8 +277,8 @@ impl<F: FsView> Bookkeeper<F> {
         let Some(record) = self.records.get_mut(&raw.wd) else { return };
         let is_dir = raw.mask.contains(Mask::IN_ISDIR);
         match raw.mask - Mask::IN_ISDIR {
-            Mask::IN_CREATE if record.get(raw.name).is_some_and(|(_, d)| d == is_dir) => {}
-            Mask::IN_CREATE | Mask::IN_MOVED_TO => record.insert(raw.name, 0, is_dir),
+            Mask::IN_CREATE => record.note_create(raw.name, is_dir),
+            Mask::IN_MOVED_TO => record.insert(raw.name, 0, is_dir),
             Mask::IN_DELETE | Mask::IN_MOVED_FROM => {
                 record.remove(raw.name);
             }
@@ -112,3 +292,7 @@ impl<F: FsView> Bookkeeper<F> {
         self.records.capacity() * slot + self.records.values().map(DirRecord::heap_bytes).sum::<usize>()
     }
 }
+
+#[cfg(test)]
+#[path = "records_tests.rs"]
+mod tests;
