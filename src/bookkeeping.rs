@@ -83,8 +83,10 @@ pub(crate) struct Bookkeeper<F> {
     pub(crate) root_guard: WdMap<Wd>,
     /// Whether watches added from now on keep records for overflow recovery.
     pub recovery: bool,
-    /// What each directory watched with recovery held (see `records.rs`).
-    records: WdMap<DirRecord>,
+    /// What each directory watched with recovery held (see `records.rs`);
+    /// only the non-empty records are kept, boxed, so that the many empty
+    /// directories of a tree cost no slot of their own.
+    records: WdMap<Box<DirRecord>>,
     /// Directories the watch limit left unwatched, parents first, with the
     /// options they would have inherited (see `recovery.rs`).
     pub(crate) unwatched: BTreeMap<PathBuf, WatchOptions>,
@@ -141,11 +143,11 @@ impl<F: FsView> Bookkeeper<F> {
             out.push(Routed { event: Event::overflow(), handler: None });
             return;
         }
-        if self.table.get(raw.wd).is_none() {
+        let Some(entry) = self.table.get(raw.wd) else {
             self.on_sentinel(raw); // or queued before its watch was removed
             return;
-        }
-        if !self.records.is_empty() {
+        };
+        if records::keeps_record(entry) {
             self.note_record(raw);
         }
         match raw.mask - Mask::IN_ISDIR {

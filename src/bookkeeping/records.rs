@@ -31,6 +31,7 @@ use super::Bookkeeper;
 use crate::event::{RawEvent, Wd};
 use crate::fs_view::{Entry, FsView};
 use crate::mask::Mask;
+use crate::watch_table::WatchEntry;
 
 /// The top bit of a packed value: the entry is a directory.
 const DIR_BIT: u64 = 1 << 63;
@@ -241,6 +242,11 @@ impl DirRecord {
         Some(unpack(self.arena.items[*i as usize].packed))
     }
 
+    /// True if no entry is recorded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
     /// Every entry: name, inode, directory.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&OsStr, u64, bool)> {
         self.arena.items.iter().filter(|item| item.is_live()).map(|item| {
@@ -258,29 +264,43 @@ impl DirRecord {
 impl<F: FsView> Bookkeeper<F> {
     /// Keeps `entries` as the record of directory `wd`, if its watch asked for recovery.
     pub(crate) fn record_listing(&mut self, wd: Wd, entries: &[Entry]) {
-        if self.table.get(wd).is_some_and(|e| e.dir && e.options.recovery) {
-            self.records.insert(wd, DirRecord::from_listing(entries));
+        if !self.table.get(wd).is_some_and(keeps_record) {
+            return;
+        }
+        if entries.is_empty() {
+            self.records.remove(&wd); // an absent record is an empty one
+        } else {
+            self.records.insert(wd, Box::new(DirRecord::from_listing(entries)));
         }
     }
 
     /// Lists directory `wd` at `path` for its record (a watch no walk lists).
     pub(crate) fn record_dir(&mut self, wd: Wd, path: &Path) {
-        if self.table.get(wd).is_some_and(|e| e.dir && e.options.recovery)
+        if self.table.get(wd).is_some_and(keeps_record)
             && let Ok(entries) = self.fs.list_dir(path)
         {
             self.record_listing(wd, &entries);
         }
     }
 
-    /// Applies one kernel record to the record of its directory.
+    /// Takes the record of directory `wd` (empty if none was kept).
+    pub(super) fn take_record(&mut self, wd: Wd) -> DirRecord {
+        self.records.remove(&wd).map(|record| *record).unwrap_or_default()
+    }
+
+    /// Applies one kernel record to the record of its directory, whose watch keeps one.
     pub(super) fn note_record(&mut self, raw: RawEvent<'_>) {
-        let Some(record) = self.records.get_mut(&raw.wd) else { return };
         let is_dir = raw.mask.contains(Mask::IN_ISDIR);
         match raw.mask - Mask::IN_ISDIR {
-            Mask::IN_CREATE => record.note_create(raw.name, is_dir),
-            Mask::IN_MOVED_TO => record.insert(raw.name, 0, is_dir),
+            Mask::IN_CREATE => self.records.entry(raw.wd).or_default().note_create(raw.name, is_dir),
+            Mask::IN_MOVED_TO => self.records.entry(raw.wd).or_default().insert(raw.name, 0, is_dir),
             Mask::IN_DELETE | Mask::IN_MOVED_FROM => {
-                record.remove(raw.name);
+                if let Some(record) = self.records.get_mut(&raw.wd) {
+                    record.remove(raw.name);
+                    if record.is_empty() {
+                        self.records.remove(&raw.wd);
+                    }
+                }
             }
             _ => {}
         }
@@ -288,9 +308,15 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// The heap bytes of every record (see [`DirRecord::heap_bytes`]).
     pub(crate) fn record_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(Wd, DirRecord)>() + 1;
-        self.records.capacity() * slot + self.records.values().map(DirRecord::heap_bytes).sum::<usize>()
+        let slot = std::mem::size_of::<(Wd, Box<DirRecord>)>() + 1;
+        let records: usize = self.records.values().map(|r| size_of::<DirRecord>() + r.heap_bytes()).sum();
+        self.records.capacity() * slot + records
     }
+}
+
+/// True if the watch keeps a record of its directory's entries (recovery on).
+pub(crate) fn keeps_record(entry: &WatchEntry) -> bool {
+    entry.dir && entry.options.recovery
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub(crate) fn limit_error(path: &Path, unwatched: usize) -> Error {
 impl<F: FsView> Bookkeeper<F> {
     /// After an overflow: a resync if recovery is on, else a retry of the unwatched.
     pub(super) fn after_overflow(&mut self, out: &mut Vec<Routed>) {
-        if self.recovery || !self.records.is_empty() {
+        if self.recovery || self.table.iter().any(|e| e.options.recovery) {
             self.resync(out);
         } else if !self.unwatched.is_empty() {
             self.retry_into_failures();
@@ -76,9 +76,7 @@ impl<F: FsView> Bookkeeper<F> {
             }
             Err(_) => return,
         };
-        let Some(mut old) = self.records.remove(&wd) else {
-            return self.record_listing(wd, &entries);
-        };
+        let mut old = self.take_record(wd);
         for e in &entries {
             match old.remove(&e.name) {
                 None => self.recover_create(wd, e, out),

@@ -133,6 +133,22 @@ fn a_replaced_directory_is_deleted_then_created() {
 }
 
 #[test]
+fn empty_directories_keep_no_record_yet_their_new_entries_are_recovered() {
+    let mut bk = watching(&["/w/e/", "/w/f/"], Mask::ALL_EVENTS);
+    assert_eq!(watches(&bk), ["/w", "/w/e", "/w/f"]);
+    assert_eq!(bk.records.len(), 1, "only /w holds entries");
+    let f = wd(&bk, "/w/f");
+    assert_eq!(batch(&mut bk, &[(f, Mask::IN_CREATE, "k")]), ["IN_CREATE /w/f/k"]);
+    bk.fs.add("/w/f/k");
+    assert_eq!(bk.records.len(), 2, "a create starts a record");
+    bk.fs.add("/w/e/n");
+    assert_eq!(overflow(&mut bk), ["R IN_CREATE /w/e/n"]);
+    remove(&mut bk, "/w/f/k");
+    assert_eq!(batch(&mut bk, &[(f, Mask::IN_DELETE, "k")]), ["IN_DELETE /w/f/k"]);
+    assert_eq!(bk.records.len(), 2, "/w and /w/e; /w/f is empty again");
+}
+
+#[test]
 fn records_follow_the_kernel_events() {
     let mut bk = watching(&["/w/a", "/w/b"], Mask::ALL_EVENTS);
     let w = wd(&bk, "/w");
