@@ -52,6 +52,12 @@ pub enum ErrorKind {
 /// # Ok::<(), greenwatch::Error>(())
 /// ```
 pub struct Error {
+    /// Boxed, so that an `Error` is one pointer: results, and the outcomes of
+    /// a recursive walk (one per directory), stay small.
+    inner: Box<Inner>,
+}
+
+struct Inner {
     kind: ErrorKind,
     path: Option<PathBuf>,
     /// What was being done to `path` (`cannot watch`, `cannot read`…).
@@ -60,63 +66,69 @@ pub struct Error {
     source: Option<io::Error>,
 }
 
+impl Inner {
+    fn boxed(self) -> Error {
+        Error { inner: Box::new(self) }
+    }
+}
+
 impl Error {
     /// An error of `kind` with a message and no path.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, path: None, action: "cannot watch", message: message.into(), source: None }
+        Inner { kind, path: None, action: "cannot watch", message: message.into(), source: None }.boxed()
     }
 
     /// Classifies an OS error met while watching `path`, with the fix where one exists.
     pub fn from_io(err: io::Error, path: impl Into<PathBuf>) -> Error {
         let path = path.into();
         let (kind, message) = classify(&err);
-        Error { kind, path: Some(path), action: "cannot watch", message, source: Some(err) }
+        Inner { kind, path: Some(path), action: "cannot watch", message, source: Some(err) }.boxed()
     }
 
     /// Says what was being done to the path when it failed, for `Display`
     /// (`cannot watch` unless set, e.g. `cannot read` for an exclude file).
     #[must_use]
     pub fn with_action(mut self, action: &'static str) -> Error {
-        self.action = action;
+        self.inner.action = action;
         self
     }
 
     /// Attaches the path this error concerns.
     #[must_use]
     pub fn with_path(mut self, path: impl Into<PathBuf>) -> Error {
-        self.path = Some(path.into());
+        self.inner.path = Some(path.into());
         self
     }
 
     /// Appends `note` to the message (e.g. how many directories a limit left unwatched).
     #[must_use]
     pub(crate) fn with_note(mut self, note: &str) -> Error {
-        self.message.push_str(note);
+        self.inner.message.push_str(note);
         self
     }
 
     /// What kind of failure this is.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The path concerned, if any.
     #[must_use]
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.inner.path.as_deref()
     }
 
     /// The message without the path.
     #[must_use]
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The OS error number, when the error came from the kernel.
     #[must_use]
     pub fn raw_os_error(&self) -> Option<i32> {
-        self.source.as_ref().and_then(io::Error::raw_os_error)
+        self.inner.source.as_ref().and_then(io::Error::raw_os_error)
     }
 }
 
@@ -150,9 +162,9 @@ fn lowercase_first(text: &str) -> String {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.path {
-            Some(path) => write!(f, "{} {}: {}", self.action, path.display(), self.message),
-            None => f.write_str(&self.message),
+        match &self.inner.path {
+            Some(path) => write!(f, "{} {}: {}", self.inner.action, path.display(), self.inner.message),
+            None => f.write_str(&self.inner.message),
         }
     }
 }
@@ -160,30 +172,30 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("path", &self.path)
-            .field("message", &self.message)
-            .field("source", &self.source)
+            .field("kind", &self.inner.kind)
+            .field("path", &self.inner.path)
+            .field("message", &self.inner.message)
+            .field("source", &self.inner.source)
             .finish()
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_ref().map(|e| e as _)
+        self.inner.source.as_ref().map(|e| e as _)
     }
 }
 
 impl From<io::Error> for Error {
     fn from(err: io::Error) -> Error {
         let (kind, message) = classify(&err);
-        Error { kind, path: None, action: "cannot watch", message, source: Some(err) }
+        Inner { kind, path: None, action: "cannot watch", message, source: Some(err) }.boxed()
     }
 }
 
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
-        let kind = match err.kind {
+        let kind = match err.inner.kind {
             ErrorKind::NotFound => io::ErrorKind::NotFound,
             ErrorKind::PermissionDenied => io::ErrorKind::PermissionDenied,
             ErrorKind::InvalidMask | ErrorKind::InvalidPattern => io::ErrorKind::InvalidInput,
@@ -196,6 +208,12 @@ impl From<Error> for io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_and_a_walk_outcome_are_small() {
+        assert_eq!(size_of::<Error>(), size_of::<usize>());
+        assert!(size_of::<crate::Outcome>() <= 2 * size_of::<usize>());
+    }
 
     fn os(code: i32) -> Error {
         Error::from_io(io::Error::from_raw_os_error(code), "/w/x")
