@@ -3,9 +3,9 @@
 //! I/O goes through [`FsView`], like the rest of the bookkeeping.
 //! pyinotify counterpart: `WatchManager.add_watch`, `update_watch`, `rm_watch`.
 
-use std::collections::VecDeque;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::bookkeeping::Bookkeeper;
 use crate::bookkeeping::Skip;
@@ -55,24 +55,24 @@ impl<F: FsView> Bookkeeper<F> {
     /// symlinks below the root are not followed. Once the watch limit is met,
     /// the rest of the walk only lists directories, into the unwatched list, and
     /// one error (with their count) is appended at the end.
-    pub(crate) fn add_tree(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
+    pub(crate) fn add_tree(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(Arc<Path>, Outcome)>) {
         let options = &WatchOptions { recovery: self.recovery, ..options.clone() };
         self.limit_hit = false;
         let is_dir = match self.fs.is_dir(root) {
             Ok(d) => d,
-            Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),
+            Err(e) => return out.push((Arc::from(root), Outcome::Failed(Error::from_io(e, root)))),
         };
         if is_dir && options.filter.as_ref().is_some_and(|f| f.matches(root)) {
-            return out.push((root.to_path_buf(), Outcome::Excluded));
+            return out.push((Arc::from(root), Outcome::Excluded));
         }
         let wd = match self.fs.add_watch(root, kernel_mask(options, is_dir)) {
             Ok(wd) => wd,
-            Err(e) => return out.push((root.to_path_buf(), Outcome::Failed(Error::from_io(e, root)))),
+            Err(e) => return out.push((Arc::from(root), Outcome::Failed(Error::from_io(e, root)))),
         };
         self.insert_watch(wd, root, is_dir, true, options.clone());
         self.fs.pin_root(wd, root);
         self.guard_root(wd);
-        out.push((root.to_path_buf(), Outcome::Added(wd)));
+        out.push((Arc::from(root), Outcome::Added(wd)));
         if options.rec && is_dir {
             self.add_below(root, wd, options, out);
         } else if is_dir {
@@ -81,37 +81,42 @@ impl<F: FsView> Bookkeeper<F> {
         self.limit_hit = false;
     }
 
-    /// Breadth-first walk below `root`, watching each directory before listing it.
-    fn add_below(&mut self, root: &Path, wd: Wd, options: &WatchOptions, out: &mut Vec<(PathBuf, Outcome)>) {
-        let mut queue = VecDeque::from([(root.to_path_buf(), Some(wd))]);
+    /// Depth-first walk below `root` (as `os.walk`), watching each directory
+    /// before listing it. The stack holds the directories watched and not yet
+    /// listed: a few per level (a breadth-first queue would hold a whole level).
+    fn add_below(&mut self, root: &Path, wd: Wd, options: &WatchOptions, out: &mut Vec<(Arc<Path>, Outcome)>) {
+        let mut stack: Vec<(Arc<Path>, Option<Wd>)> = vec![(Arc::from(root), Some(wd))];
         let mut limited: Option<PathBuf> = None;
-        while let Some((dir, wd)) = queue.pop_front() {
+        while let Some((dir, wd)) = stack.pop() {
+            let below = stack.len();
             for path in self.subdirs(&dir, wd, out) {
                 match self.watch_dir(&path, options.clone()) {
                     Ok((wd, _)) => {
+                        let path = self.table.get(wd).map_or_else(|| Arc::from(path), |e| e.path.clone());
                         out.push((path.clone(), Outcome::Added(wd)));
-                        queue.push_back((path, Some(wd)));
+                        stack.push((path, Some(wd)));
                     }
-                    Err(Skip::Excluded) => out.push((path, Outcome::Excluded)),
+                    Err(Skip::Excluded) => out.push((Arc::from(path), Outcome::Excluded)),
                     Err(Skip::Gone) => {}
-                    Err(Skip::Failed(err)) => out.push((path, Outcome::Failed(err))),
+                    Err(Skip::Failed(err)) => out.push((Arc::from(path), Outcome::Failed(err))),
                     Err(Skip::Limit) => {
                         limited.get_or_insert_with(|| path.clone());
                         self.unwatched.insert(path.clone(), options.clone());
-                        queue.push_back((path, None));
+                        stack.push((Arc::from(path), None));
                     }
                 }
             }
+            stack[below..].reverse(); // the first listed is walked first
         }
         if let Some(first) = limited {
             let count = self.unwatched.keys().filter(|p| p.starts_with(root)).count();
-            out.push((first.clone(), Outcome::Failed(crate::bookkeeping::limit_error(&first, count))));
+            out.push((Arc::from(first.as_path()), Outcome::Failed(crate::bookkeeping::limit_error(&first, count))));
         }
     }
 
     /// The subdirectories of `dir` (symlinks are not followed); none if it
     /// vanished. The listing becomes the record of its watch `wd`, if any.
-    fn subdirs(&mut self, dir: &Path, wd: Option<Wd>, out: &mut Vec<(PathBuf, Outcome)>) -> Vec<PathBuf> {
+    fn subdirs(&mut self, dir: &Path, wd: Option<Wd>, out: &mut Vec<(Arc<Path>, Outcome)>) -> Vec<PathBuf> {
         match self.fs.list_dir(dir) {
             Ok(entries) => {
                 if let Some(wd) = wd {
@@ -121,7 +126,7 @@ impl<F: FsView> Bookkeeper<F> {
             }
             Err(e) if gone(&e) => Vec::new(),
             Err(e) => {
-                out.push((dir.to_path_buf(), Outcome::Failed(Error::from_io(e, dir))));
+                out.push((Arc::from(dir), Outcome::Failed(Error::from_io(e, dir))));
                 Vec::new()
             }
         }

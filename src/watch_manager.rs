@@ -367,7 +367,8 @@ impl fmt::Debug for AddWatch<'_> {
 /// What `add_watch` did, per path (pyinotify's `{path: wd}`), in walk order.
 #[derive(Debug, Default)]
 pub struct AddResults {
-    entries: Vec<(PathBuf, Outcome)>,
+    /// The paths of watched directories are the watch table's own (shared).
+    entries: Vec<(Arc<Path>, Outcome)>,
 }
 
 impl AddResults {
@@ -375,7 +376,7 @@ impl AddResults {
     #[must_use]
     pub fn get(&self, path: impl AsRef<Path>) -> Option<&Outcome> {
         let path = normalize(path.as_ref()).ok()?;
-        self.entries.iter().find(|(p, _)| *p == path).map(|(_, o)| o)
+        self.entries.iter().find(|(p, _)| **p == *path).map(|(_, o)| o)
     }
 
     /// The wd of `path`, if it was watched.
@@ -386,7 +387,7 @@ impl AddResults {
 
     /// Every path with its outcome.
     pub fn iter(&self) -> impl Iterator<Item = (&Path, &Outcome)> {
-        self.entries.iter().map(|(p, o)| (p.as_path(), o))
+        self.entries.iter().map(|(p, o)| (&**p, o))
     }
 
     /// The errors, each naming its path.
@@ -418,9 +419,9 @@ impl AddResults {
 
 impl IntoIterator for AddResults {
     type Item = (PathBuf, Outcome);
-    type IntoIter = std::vec::IntoIter<(PathBuf, Outcome)>;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<(Arc<Path>, Outcome)>, fn((Arc<Path>, Outcome)) -> Self::Item>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.entries.into_iter().map(|(path, outcome)| (path.to_path_buf(), outcome))
     }
 }
 
