@@ -32,6 +32,20 @@ fn sigterm_exits_0_after_flushing_every_event_before_it() {
 }
 
 #[test]
+fn a_reader_gone_in_the_middle_of_a_burst_ends_the_run_with_status_0() {
+    let tree = Tree::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut cmd = cli_util::command(["--json", "-e", "IN_CREATE", &tree.w_arg()]);
+    cmd.stdout(writer);
+    let mut w = Watcher::from_command(cmd);
+    w.wait_established();
+    drop(reader);
+    create_files(&tree.w(), 3000); // more than one early write's worth of JSON
+    assert_eq!(w.wait_exit().code(), Some(0), "{}", w.stderr_text());
+    assert_eq!(w.stderr_text(), "Watches established.", "a closed pipe is not an error");
+}
+
+#[test]
 fn sigint_exits_0() {
     let tree = Tree::new();
     let mut w = Watcher::start([tree.w_arg()]);

@@ -69,11 +69,12 @@ impl Watcher {
         watcher
     }
 
-    /// Starts a prepared command (see [`command`]).
+    /// Starts a prepared command (see [`command`]); with its stdout sent
+    /// elsewhere than a pipe of ours, there is no stdout to read.
     #[track_caller]
     pub fn from_command(mut cmd: Command) -> Watcher {
         let mut child = cmd.spawn().expect("cannot start greenwatch");
-        let stdout = read_chunks(child.stdout.take().unwrap());
+        let stdout = child.stdout.take().map_or_else(|| channel().1, read_chunks);
         let stderr = read_lines(child.stderr.take().unwrap());
         let pid = child.id();
         let exit = wait_on(child);

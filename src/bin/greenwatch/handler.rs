@@ -2,6 +2,8 @@
 //!
 //! pyinotify counterpart: the `PrintAllEvents` / `Stats` handler given to `Notifier`.
 
+use std::io;
+
 use greenwatch::{Event, Flow, ProcessEvent};
 
 use crate::command::CommandQueue;
@@ -18,12 +20,16 @@ pub struct CliHandler {
     limit: Option<u64>,
     /// Events handled so far.
     seen: u64,
+    /// Where the output goes when a pass fills it before it ends.
+    sink: io::Stdout,
+    /// The error of such a write; the loop stops on it.
+    pub write_error: Option<io::Error>,
 }
 
 impl CliHandler {
     /// A handler writing to `output`, running `commands`, stopping after `limit` events.
     pub fn new(output: Output, commands: Option<CommandQueue>, limit: Option<u64>) -> CliHandler {
-        CliHandler { output, commands, limit, seen: 0 }
+        CliHandler { output, commands, limit, seen: 0, sink: io::stdout(), write_error: None }
     }
 
     /// True once the `--count` limit is reached.
@@ -42,6 +48,12 @@ impl ProcessEvent for CliHandler {
             commands.push(event);
         }
         self.seen += 1;
+        if self.output.is_full()
+            && let Err(err) = self.output.flush_to(&mut self.sink.lock())
+        {
+            self.write_error = Some(err);
+            return Flow::Stop;
+        }
         if self.limit_reached() { Flow::Stop } else { Flow::Continue }
     }
 }

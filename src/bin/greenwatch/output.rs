@@ -27,6 +27,10 @@ pub enum Style {
     Quiet,
 }
 
+/// Past this many bytes, the output of a pass is written before the pass ends
+/// (see [`Output::is_full`]).
+const EARLY_WRITE: usize = 256 * 1024;
+
 /// The bytes of the current pass, in the chosen [`Style`].
 #[derive(Debug)]
 pub struct Output {
@@ -56,6 +60,14 @@ impl Output {
             }
             Style::Quiet => {}
         }
+    }
+
+    /// True once the pass has produced [`EARLY_WRITE`] bytes: a burst's output
+    /// then goes out in parts while the rest is formatted, so that the reader
+    /// works through one part while the next is made, instead of waiting for
+    /// the whole pass (and the pipe filling up under one big write).
+    pub fn is_full(&self) -> bool {
+        self.buf.len() >= EARLY_WRITE
     }
 
     /// Called after every pass of the loop: `-s` prints its statistics, as

@@ -58,6 +58,9 @@ fn event_loop(notifier: &mut Notifier<CliHandler>, verbose: bool) -> Result<(), 
     pipe::widen(stdout.as_fd());
     let mut write_error = None;
     let result = notifier.run_with(|n| after_pass(n, &mut stdout, &mut write_error, verbose));
+    if let Some(err) = notifier.handler().write_error.take() {
+        write_error.get_or_insert(err); // a write in the middle of a pass (a burst)
+    }
     if result.is_ok() && write_error.is_none() && notifier.stop_handle().is_stopped() {
         drain(notifier);
     }
