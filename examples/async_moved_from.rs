@@ -17,7 +17,7 @@
 //!   `async_io::Timer` ticking every `--orphan-after` seconds (default 2). It
 //!   reports the `IN_MOVED_FROM`s older than that still unpaired.
 //!
-//! The notifier runs each watch's handler calls in that watch's own task, so
+//! The notifier keeps each watch's events in order, but not those of two watches, so
 //! for a rename across two directories the `IN_MOVED_TO` may be handled before
 //! its `IN_MOVED_FROM`. Pending halves are therefore keyed by the rename's
 //! cookie, and a destination seen first is remembered so that its late source

@@ -9,8 +9,8 @@
 //!
 //! - [`WatchManager::watch_transient_file`] takes the same blocking
 //!   [`ProcessEvent`] handler as the synchronous `transient_file` example; it
-//!   becomes the watch's own handler, which the [`AsyncNotifier`] calls inline
-//!   in that watch's task;
+//!   becomes the watch's own handler, which the [`AsyncNotifier`] calls in
+//!   that watch's turn;
 //! - the notifier's default handler (for watches without one of their own, and
 //!   for queue overflows) is a [`SyncHandler`] around [`PrintAllEvents`];
 //! - `ioloop.start()` is `smol::block_on(notifier.run())`.

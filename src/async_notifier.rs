@@ -32,15 +32,25 @@ use crate::watch_manager::WatchManager;
 /// - **Order and concurrency.** Events of one watch reach its handler in kernel
 ///   order, one call at a time; different watches' handlers run concurrently,
 ///   so a handler awaiting a timer or a socket never holds up another watch.
-///   Each watch's task is spawned on its first event (auto_add watches
-///   included) and ends after its `IN_IGNORED` (or, for a watch removed with
-///   `rm_watch`, whose `IN_IGNORED` is not delivered, soon after). `IN_Q_OVERFLOW`
-///   has a task of its own. Events of *different* watches have no order between
+///   Each watch has its own lane from its first event (auto_add watches
+///   included) until its `IN_IGNORED` (or, for a watch removed with `rm_watch`,
+///   whose `IN_IGNORED` is not delivered, soon after). `IN_Q_OVERFLOW` has a
+///   lane of its own. Events of *different* watches have no order between
 ///   them: the two halves of a rename across directories may be handled in either order.
+/// - **Green tasks, when needed.** When the tasks run on the notifier's thread
+///   (its own executor, or a `LocalExecutor`), the notifier makes the handler
+///   call itself for an event whose watch has nothing queued: a blocking
+///   handler runs, an async one runs up to its first `.await` that has to wait.
+///   Only a call that has to wait goes on in the watch's task (spawned then),
+///   where the watch's next events queue behind it. A burst of events whose
+///   handlers never wait costs no task switch, while the order and the
+///   concurrency stay those of one task per watch. On an `Executor` of several
+///   threads, every event goes through its watch's task, spawned on its first event.
 /// - **Handlers.** The default handler given to [`AsyncNotifier::new`] gets the
 ///   events of watches without their own; a watch's own handler is set with
-///   [`AddWatch::proc_fun`](crate::AddWatch::proc_fun) (blocking, called inline
-///   in the watch's task) or [`NotifierHandle::async_proc_fun`] (async).
+///   [`AddWatch::proc_fun`](crate::AddWatch::proc_fun) (blocking, called in
+///   the watch's turn like an async one that never waits) or
+///   [`NotifierHandle::async_proc_fun`] (async).
 /// - **Executor.** By default the tasks run on an executor the notifier owns
 ///   and runs itself inside [`run`](AsyncNotifier::run) and
 ///   [`process_events`](AsyncNotifier::process_events): all on the thread that
@@ -48,9 +58,10 @@ use crate::watch_manager::WatchManager;
 ///   yours (a `LocalExecutor` for one thread, an `Executor` for several), which
 ///   you then run.
 /// - **Bounded memory.** Each watch's queue holds at most
-///   [`with_queue_bound`](AsyncNotifier::with_queue_bound) events (1024 by
-///   default). When a handler falls behind and its queue is full, the notifier
-///   stops reading until there is room: the burst waits in the kernel's queue
+///   [`with_queue_bound`](AsyncNotifier::with_queue_bound) events, the one
+///   being handled included (1024 by default). When a handler falls behind and
+///   its queue is full, the notifier stops reading until there is room (and
+///   routes nothing else meanwhile): the burst waits in the kernel's queue
 ///   (`fs.inotify.max_queued_events`, 16384 by default), and past that the
 ///   kernel drops events and reports `IN_Q_OVERFLOW`, which reaches the
 ///   default handler. Memory never grows with the burst: the notifier holds at
@@ -116,7 +127,8 @@ impl AsyncNotifier {
         let source = AsyncSource::new(wm.clone())?;
         let shared = Shared::new(wm);
         let executor = Arc::new(Executor::new());
-        let router = Router::new(executor.clone(), shared.clone(), Arc::new(default_handler));
+        // The notifier runs its own executor on its own thread: it may make handler calls itself.
+        let router = Router::new(executor.clone(), shared.clone(), default_handler, true);
         Ok(AsyncNotifier { source, router, shared, own: Some(executor), drain: false })
     }
 }
@@ -130,7 +142,8 @@ impl<S: Spawner> AsyncNotifier<S> {
         AsyncNotifier { source, router: router.with_spawner(executor), shared, own: None, drain }
     }
 
-    /// The most events one watch's queue holds (at least 1; default 1024).
+    /// The most events one watch's queue holds, the one being handled included
+    /// (at least 1; default 1024).
     #[must_use]
     pub fn with_queue_bound(mut self, bound: usize) -> Self {
         self.router.bound = bound.max(1);
@@ -144,8 +157,8 @@ impl<S: Spawner> AsyncNotifier<S> {
         self
     }
 
-    /// Called with each handler failure (error or panic), from the failing
-    /// watch's task, instead of printing it.
+    /// Called with each handler failure (error or panic), where the call ran
+    /// (the notifier's task, or the watch's), instead of printing it.
     #[must_use]
     pub fn on_handler_error(self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
         lock(&self.shared.policy).report = Arc::new(callback);
@@ -183,7 +196,7 @@ impl<S: Spawner> AsyncNotifier<S> {
         self.handle().async_proc_fun(handler)
     }
 
-    /// Events read but not yet handed to a watch's task.
+    /// Events read but not yet routed to their watch.
     #[must_use]
     pub fn queued(&self) -> usize {
         self.source.pipeline.queued()

@@ -234,18 +234,26 @@ impl<H> fmt::Debug for SyncHandler<H> {
 
 /// The object-safe form of [`AsyncProcessEvent`] the dispatch tasks hold.
 pub(crate) trait DynAsyncHandler: Send + Sync + 'static {
+    /// A call that borrows the handler.
     fn dispatch(&self, event: Event) -> BoxedCall<'_>;
+
+    /// A call that owns (a reference to) the handler, so that it can move to another task.
+    fn dispatch_owned(self: Arc<Self>, event: Event) -> BoxedCall<'static>;
 }
 
 impl<H: AsyncProcessEvent + 'static> DynAsyncHandler for H {
     fn dispatch(&self, event: Event) -> BoxedCall<'_> {
         Box::pin(self.handle(event))
     }
+
+    fn dispatch_owned(self: Arc<Self>, event: Event) -> BoxedCall<'static> {
+        Box::pin(async move { self.handle(event).await })
+    }
 }
 
 /// The blocking face of an async per-watch handler (see
 /// [`NotifierHandle::async_proc_fun`](crate::NotifierHandle::async_proc_fun)):
-/// an async notifier recognises it and awaits the handler in the watch's task;
+/// an async notifier recognises it and calls the handler in the watch's turn;
 /// a blocking `Notifier` that meets it runs the call to completion with `block_on`.
 pub(crate) struct AsyncProxy(pub Arc<dyn DynAsyncHandler>);
 

@@ -53,13 +53,26 @@ impl AsyncSource {
     }
 
     /// The next event read and processed, not yet dispatched.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<Routed> {
         self.pipeline.pop_routed()
     }
 
     /// Waits until the fd is readable (or `stop` is used), then reads once and
     /// runs the bookkeeping. A wake-up with nothing to read waits again.
+    ///
+    /// The read is tried first: during a burst the kernel queue holds more, and
+    /// asking the reactor would cost a turn of its loop (and, when its thread
+    /// holds the epoll, a thread wake-up) for each read. Other tasks get their
+    /// turn first all the same.
     pub(crate) async fn fill(&mut self, stop: &AsyncStopHandle) -> Result<Fill> {
+        future::yield_now().await;
+        if stop.is_stopped() {
+            return Ok(Fill::Stopped);
+        }
+        if let Some(n) = self.read_once()? {
+            return Ok(Fill::Read(n));
+        }
         loop {
             let readable = future::or(async { self.fd.readable().await.map(|()| true) }, async {
                 stop.stopped().await;
@@ -77,6 +90,9 @@ impl AsyncSource {
     /// The poll form of [`AsyncSource::fill`] without the stop handle (streams
     /// watch it themselves). `Ready(Ok(n))` once a read queued something.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if let Some(n) = self.read_once()? {
+            return Poll::Ready(Ok(n)); // a burst: the kernel queue holds more
+        }
         loop {
             match self.fd.poll_readable(cx) {
                 Poll::Pending => return Poll::Pending,

@@ -53,6 +53,7 @@ impl AsyncStopHandle {
 
     /// True once [`AsyncStopHandle::stop`] was called (and not reset).
     #[must_use]
+    #[inline]
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
     }

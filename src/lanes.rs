@@ -1,4 +1,4 @@
-//! Green dispatch: one task ("lane") per watch, fed through a bounded queue.
+//! Green dispatch: one lane per watch, each with a task fed through a bounded queue.
 //!
 //! The router (the notifier's own task) takes processed events from the
 //! pipeline in kernel order and appends each to its watch's queue, spawning the
@@ -7,81 +7,139 @@
 //! watches interleave at every `.await`: a handler waiting on a timer or a
 //! socket holds up its own watch only.
 //!
-//! Bounds: a queue never holds more than `bound` items. When a watch's queue is
-//! full, the router waits for room before routing anything else (it does not
-//! skip ahead, which would reorder events); meanwhile nothing more is read, so
-//! the burst waits in the kernel's queue, which turns into `IN_Q_OVERFLOW` past
-//! `fs.inotify.max_queued_events`. Memory held is therefore at most one read's
-//! events (with what auto_add synthesizes) plus `bound` events per watch.
+//! Batches: the router gathers a watch's events in an outbox and sends them
+//! down the queue as one message when it is done with the pipeline's events
+//! or before it waits, so that one message and one task wake-up carry many
+//! events, not one each.
+//!
+//! Inline calls: when the lanes run on the thread that runs the router (the
+//! notifier's own executor, or a `LocalExecutor`) and a watch has nothing
+//! queued, the router makes the handler call itself: a blocking handler is
+//! called, an async one polled once. A call that completes there costs no queue,
+//! no task switch; one that has to wait is handed, as it is, to the watch's
+//! task (spawned then), where it goes on and everything after it waits its
+//! turn. So the order is the same, and a waiting handler holds up its own watch only.
+//!
+//! Bounds: a queue never holds more than `bound` events (the one being handled
+//! included). When a watch's queue is full, the router waits for room before
+//! routing anything else (it does not skip ahead, which would reorder events);
+//! meanwhile nothing more is read, so the burst waits in the kernel's queue,
+//! which turns into `IN_Q_OVERFLOW` past `fs.inotify.max_queued_events`. Memory
+//! held is therefore at most one read's events (with what auto_add synthesizes)
+//! plus `bound` events per watch.
 //!
 //! pyinotify counterpart: none (pyinotify calls handlers inline).
 
-use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
+mod calls;
+mod lane;
+
+use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 
-use async_channel::{self as channel, Receiver, Sender};
-use async_executor::Task;
-use event_listener::Event as Signal;
-use futures_lite::{FutureExt, future};
+use async_channel::{self as channel, Sender};
+use futures_lite::future;
 
-use crate::async_process_event::DynAsyncHandler;
+use self::calls::{CallSlot, InlineCalls, Kept, RouteCache, call_blocking, conclude, poll_call, route};
+use self::lane::{Item, Lane, MakeLane, lane_loop, room};
+use crate::async_process_event::AsyncProcessEvent;
 use crate::async_source::AsyncSource;
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
 use crate::event::Wd;
-use crate::handler_failure::{FailureCause, HandlerFailure};
 use crate::mask::Mask;
 use crate::notifier_handle::{Shared, lock};
-use crate::process_event::{Flow, SharedHandler};
 use crate::settle;
 use crate::spawner::Spawner;
+use crate::wd_hash::WdMap;
 
 /// The default bound of each watch's queue.
 pub(crate) const DEFAULT_BOUND: usize = 1024;
 
-/// What travels down a lane.
-enum Item {
-    Event(Routed),
-    /// Dropped by the lane once it got there; when every clone is gone, the
-    /// channel closes and the waiter (settle, process_events) resumes.
-    Barrier(Arc<Sender<()>>),
-    /// The watch is gone without an `IN_IGNORED` reaching us: end the task.
-    End,
+/// Where an event goes.
+enum Placed {
+    /// Nowhere: it was a settle marker's, now acted on.
+    Consumed,
+    /// In its lane's outbox.
+    Outbox(Wd),
+    /// Nowhere yet: its lane is full.
+    Full(Wd),
+    /// To the handler, called by the router: its lane is idle.
+    Inline(Wd),
 }
 
-struct Lane {
-    tx: Sender<Item>,
-    /// Notified each time the task takes an item: there may be room.
-    space: Arc<Signal>,
-    task: Task<()>,
+/// Where routing the pipeline's events without waiting ended.
+enum Step {
+    /// The pipeline is empty.
+    Done,
+    /// The stop handle was used (by a handler the router called).
+    Stopped,
+    /// This watch's lane is full; the event is kept as pending.
+    Full(Wd),
 }
 
-/// Routes events to per-watch tasks spawned on `S`.
+/// Routes events to per-watch lanes, whose tasks are spawned on `S`.
 pub(crate) struct Router<S> {
     spawner: S,
     shared: Arc<Shared>,
-    default: Arc<dyn DynAsyncHandler>,
-    lanes: HashMap<Wd, Lane>,
+    /// Makes a lane's task, with the default handler in it (typed, so that
+    /// its calls are neither boxed nor dynamically dispatched).
+    make_lane: MakeLane,
+    /// The default handler's calls the router makes itself.
+    default_calls: Box<dyn InlineCalls>,
+    /// Whether the router may make handler calls itself (the lanes run on its thread).
+    inline: bool,
+    /// The route of the last per-watch handler the router called itself.
+    cache: RouteCache,
+    /// The event of the handler call the router makes, for a failure report.
+    kept: Kept,
+    lanes: WdMap<Lane>,
+    /// The lanes whose outbox may hold events (a wd may repeat, or be gone).
+    dirty: Vec<Wd>,
     /// Lanes whose watch is gone, until their task ends.
     closing: Vec<Lane>,
     pub bound: usize,
-    /// An event taken from the pipeline whose routing was interrupted by a stop.
+    /// An event taken from the pipeline whose routing waits for room in its lane.
     pending: Option<Routed>,
 }
 
 impl<S: Spawner> Router<S> {
-    pub(crate) fn new(spawner: S, shared: Arc<Shared>, default: Arc<dyn DynAsyncHandler>) -> Router<S> {
-        let (lanes, closing, pending) = (HashMap::new(), Vec::new(), None);
-        Router { spawner, shared, default, lanes, closing, bound: DEFAULT_BOUND, pending }
+    /// A router with `default` for the events of watches without a handler of
+    /// their own. `inline`: the lanes run on the router's thread (see the module docs).
+    pub(crate) fn new<H: AsyncProcessEvent + 'static>(
+        spawner: S,
+        shared: Arc<Shared>,
+        default: H,
+        inline: bool,
+    ) -> Self {
+        let default = Arc::new(default);
+        let lane_default = default.clone();
+        let make_lane: MakeLane = Arc::new(move |ctx, rx| Box::pin(lane_loop(ctx, rx, lane_default.clone())));
+        let default_calls = CallSlot::boxed(default, |handler: &'static H, event| handler.handle(event));
+        Router {
+            spawner,
+            shared,
+            make_lane,
+            default_calls,
+            inline,
+            cache: None,
+            kept: Kept::default(),
+            lanes: WdMap::default(),
+            dirty: Vec::new(),
+            closing: Vec::new(),
+            bound: DEFAULT_BOUND,
+            pending: None,
+        }
     }
 
     /// The same router on another executor; the current tasks are cancelled.
     pub(crate) fn with_spawner<T: Spawner>(self, spawner: T) -> Router<T> {
-        let Router { shared, default, bound, pending, .. } = self;
-        let (lanes, closing) = (HashMap::new(), Vec::new());
-        Router { spawner, shared, default, lanes, closing, bound, pending }
+        let Router { shared, make_lane, default_calls, bound, pending, .. } = self;
+        let inline = spawner.is_local();
+        let (lanes, dirty, closing) = (WdMap::default(), Vec::new(), Vec::new());
+        let (cache, kept) = (None, Kept::default());
+        Router { spawner, shared, make_lane, default_calls, inline, cache, kept, lanes, dirty, closing, bound, pending }
     }
 
     /// The event whose routing a stop interrupted, if any.
@@ -90,92 +148,178 @@ impl<S: Spawner> Router<S> {
     }
 
     /// Routes every event the pipeline holds. With `stop` given, returns false
-    /// as soon as it is used (the event being routed is kept for later).
+    /// as soon as it is used (the event being routed is kept for later; one
+    /// whose call the router made itself was delivered).
+    ///
+    /// Every outbox is sent before any wait, so no event sits in an outbox at
+    /// an `.await` (a dropped future loses nothing but the pending event, kept).
     pub(crate) async fn route_all(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>) -> bool {
-        while let Some(routed) = self.pending.take().or_else(|| source.pop()) {
-            if !self.route(routed, stop).await {
-                return false;
+        loop {
+            let step = poll_fn(|cx| Poll::Ready(self.route_ready(source, stop, cx))).await;
+            self.flush();
+            match step {
+                Step::Done => return true,
+                Step::Stopped => return false,
+                Step::Full(wd) => {
+                    if !room(&self.lanes[&wd], self.bound, stop).await {
+                        return false;
+                    }
+                }
             }
         }
-        true
     }
 
-    async fn route(&mut self, routed: Routed, stop: Option<&AsyncStopHandle>) -> bool {
+    /// Routes the pipeline's events until it is empty, a lane is full, or a
+    /// handler called here used the stop handle. Never waits: `cx` is the
+    /// router's, for the handler calls it makes.
+    fn route_ready(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>, cx: &mut Context<'_>) -> Step {
+        while let Some(routed) = self.pending.take().or_else(|| source.pop()) {
+            match self.place(&routed) {
+                Placed::Consumed => {}
+                Placed::Outbox(wd) => self.enqueue(wd, routed),
+                Placed::Inline(wd) => {
+                    self.call_inline(wd, routed, cx);
+                    if stop.is_some_and(AsyncStopHandle::is_stopped) {
+                        return Step::Stopped;
+                    }
+                }
+                Placed::Full(wd) => {
+                    self.pending = Some(routed);
+                    return Step::Full(wd);
+                }
+            }
+        }
+        Step::Done
+    }
+
+    /// Where `routed` goes (its lane is made on its watch's first event).
+    fn place(&mut self, routed: &Routed) -> Placed {
         let event = &routed.event;
         if settle::is_marker(event) {
-            return self.on_marker(event.wd(), stop).await;
+            self.on_marker(event.wd());
+            return Placed::Consumed;
+        }
+        let wd = event.wd();
+        let lane = self.lanes.entry(wd).or_insert_with(|| Lane::new(&self.shared));
+        if !lane.has_room(self.bound) {
+            return Placed::Full(wd);
         }
         if event.is_overflow() {
             self.shared.counters.overflows.fetch_add(1, Ordering::Relaxed);
             settle::retrigger(&self.shared);
         }
-        let (wd, last) = (event.wd(), event.mask().contains(Mask::IN_IGNORED));
-        self.ensure_lane(wd);
-        // Kept here while waiting, so that neither a stop nor a dropped future loses it.
-        self.pending = Some(routed);
-        let lane = &self.lanes[&wd];
-        if !room(lane, self.bound, stop).await {
-            return false;
+        if self.inline && lane.is_idle() { Placed::Inline(wd) } else { Placed::Outbox(wd) }
+    }
+
+    /// Puts `routed` in its lane's outbox, the lane's task spawned if need be.
+    fn enqueue(&mut self, wd: Wd, routed: Routed) {
+        let last = routed.event.mask().contains(Mask::IN_IGNORED);
+        let lane = self.lanes.get_mut(&wd).expect("placed there");
+        if lane.outbox.is_empty() {
+            lane.spawn(&self.spawner, &self.make_lane);
+            self.dirty.push(wd);
         }
-        let routed = self.pending.take().expect("set above");
-        let _ = lane.tx.try_send(Item::Event(routed));
-        self.shared.note_queue_len(lane.tx.len());
+        lane.outbox.push(routed);
         if last {
-            self.retire(wd);
+            self.retire(wd, false); // the task ends after this event
         }
-        true
+    }
+
+    /// Handles an event of an idle lane here: a blocking handler is called, an
+    /// async one polled once; a call that has to wait goes on in the lane's task.
+    fn call_inline(&mut self, wd: Wd, routed: Routed, cx: &mut Context<'_>) {
+        let Routed { event, handler } = routed;
+        let last = event.mask().contains(Mask::IN_IGNORED);
+        // An async handler takes the event: what a failure report needs is kept.
+        let polled = match handler {
+            None => {
+                self.kept.keep(&event);
+                self.default_calls.call(event, cx)
+            }
+            Some(handler) => match route(&self.shared, &mut self.cache, &handler) {
+                Some(h) => {
+                    self.kept.keep(&event);
+                    poll_call(h.clone().dispatch_owned(event), cx)
+                }
+                None => {
+                    conclude(&self.shared, call_blocking(&handler, &event), || event);
+                    return self.end_inline(wd, last, false);
+                }
+            },
+        };
+        let went_on = match polled {
+            Ok(outcome) => {
+                conclude(&self.shared, outcome, || self.kept.event());
+                false
+            }
+            Err(call) => {
+                let lane = self.lanes.get_mut(&wd).expect("placed there");
+                lane.spawn(&self.spawner, &self.make_lane);
+                lane.send(Item::Call(call, self.kept.event()), 1, &self.shared);
+                true
+            }
+        };
+        self.end_inline(wd, last, went_on);
+    }
+
+    /// After a call made here: the lane ends with its watch's `IN_IGNORED`
+    /// (its task after the call, if the call `went_on` in it).
+    fn end_inline(&mut self, wd: Wd, last: bool, went_on: bool) {
+        if last {
+            self.retire(wd, !went_on);
+        }
+    }
+
+    /// Sends every outbox.
+    fn flush(&mut self) {
+        for wd in self.dirty.drain(..) {
+            if let Some(lane) = self.lanes.get_mut(&wd) {
+                lane.send_outbox(&self.shared);
+            }
+        }
     }
 
     /// A settle marker's event: every lane gets a barrier for its waiter.
-    async fn on_marker(&mut self, wd: Wd, stop: Option<&AsyncStopHandle>) -> bool {
-        let Some(waiter) = lock(&self.shared.settles).remove(&wd) else { return true };
-        self.broadcast(&Arc::new(waiter.done), stop).await
+    fn on_marker(&mut self, wd: Wd) {
+        let Some(waiter) = lock(&self.shared.settles).remove(&wd) else { return };
+        self.broadcast(&Arc::new(waiter.done));
     }
 
-    /// Puts a clone of `token` behind what every lane already holds.
-    async fn broadcast(&self, token: &Arc<Sender<()>>, stop: Option<&AsyncStopHandle>) -> bool {
+    /// Puts a clone of `token` behind what every lane already holds (outboxes
+    /// are sent first). Barriers are not events: they do not count against the bound.
+    fn broadcast(&mut self, token: &Arc<Sender<()>>) {
+        self.flush();
         for lane in self.lanes.values().chain(&self.closing) {
-            if !room(lane, self.bound, stop).await {
-                return false;
-            }
-            let _ = lane.tx.try_send(Item::Barrier(token.clone()));
+            lane.barrier(token);
         }
-        true
     }
 
     /// Waits until every lane has dealt with everything routed so far.
-    pub(crate) async fn wait_idle(&self, stop: Option<&AsyncStopHandle>) -> bool {
+    pub(crate) async fn wait_idle(&mut self, stop: Option<&AsyncStopHandle>) -> bool {
         let (tx, rx) = channel::bounded::<()>(1);
-        if !self.broadcast(&Arc::new(tx), stop).await {
-            return false;
-        }
+        self.broadcast(&Arc::new(tx));
+        let idle = async { rx.recv().await.is_err() };
         match stop {
-            None => rx.recv().await.is_err(),
+            None => idle.await,
             Some(stop) => {
-                future::or(async { rx.recv().await.is_err() }, async {
+                let stopped = async {
                     stop.stopped().await;
                     false
-                })
-                .await
+                };
+                future::or(idle, stopped).await
             }
         }
     }
 
-    fn ensure_lane(&mut self, wd: Wd) {
-        if self.lanes.contains_key(&wd) {
-            return;
+    /// The watch is gone: its lane ends once its task has delivered what it
+    /// holds (told so with `end`, unless its last event is the watch's `IN_IGNORED`).
+    fn retire(&mut self, wd: Wd, end: bool) {
+        let Some(mut lane) = self.lanes.remove(&wd) else { return };
+        lane.send_outbox(&self.shared);
+        if end {
+            lane.end();
         }
-        let (tx, rx) = channel::unbounded();
-        let space = Arc::new(Signal::new());
-        self.shared.counters.lanes.fetch_add(1, Ordering::Relaxed);
-        let ctx = LaneCtx { shared: self.shared.clone(), default: self.default.clone(), space: space.clone() };
-        let task = self.spawner.spawn_lane(Box::pin(lane_loop(ctx, rx)));
-        self.lanes.insert(wd, Lane { tx, space, task });
-    }
-
-    /// The watch is gone: its task ends once it has delivered what it holds.
-    fn retire(&mut self, wd: Wd) {
-        if let Some(lane) = self.lanes.remove(&wd) {
+        if lane.is_running() {
             self.closing.push(lane);
         }
     }
@@ -183,9 +327,9 @@ impl<S: Spawner> Router<S> {
     /// Forgets ended tasks, and ends the lanes of watches removed without an
     /// `IN_IGNORED` reaching us (`rm_watch` drops it). The table is searched
     /// only when there are more watch lanes than watches (settle markers aside),
-    /// so a removed watch's idle task lasts at most until another watch's first event.
+    /// so a removed watch's lane lasts at most until another watch's first event.
     pub(crate) fn prune(&mut self) {
-        self.closing.retain(|lane| !lane.task.is_finished());
+        self.closing.retain(Lane::is_running);
         let watch_lanes = self.lanes.len() - usize::from(self.lanes.contains_key(&-1));
         let book = self.shared.wm.lock();
         let watches = book.table.len().saturating_sub(self.shared.markers.load(Ordering::SeqCst));
@@ -195,130 +339,23 @@ impl<S: Spawner> Router<S> {
         let gone: Vec<Wd> = self.lanes.keys().copied().filter(|&wd| wd >= 0 && book.table.get(wd).is_none()).collect();
         drop(book);
         for wd in gone {
-            let _ = self.lanes[&wd].tx.try_send(Item::End); // may pass the bound by one
-            self.retire(wd);
+            self.retire(wd, true);
         }
     }
 
     /// Ends every task: with `drain`, after each has delivered what it holds;
     /// otherwise at once (a handler call in progress is dropped at its next `.await`).
     pub(crate) async fn shutdown(&mut self, drain: bool) {
-        let lanes: Vec<Lane> = self.lanes.drain().map(|(_, lane)| lane).chain(self.closing.drain(..)).collect();
+        self.flush();
+        let lanes = self.lanes.drain().map(|(_, lane)| lane).chain(self.closing.drain(..));
+        let tasks: Vec<_> = lanes.filter_map(|mut lane| lane.take_task()).collect();
         if drain {
-            for lane in &lanes {
-                lane.tx.close();
+            for (tx, _) in &tasks {
+                tx.close();
             }
-            for lane in lanes {
-                lane.task.await;
+            for (_, task) in tasks {
+                task.await;
             }
-        }
-    }
-}
-
-/// Waits until `lane` has room for one more item (or is closed). False if `stop` was used first.
-async fn room(lane: &Lane, bound: usize, stop: Option<&AsyncStopHandle>) -> bool {
-    let has_room = || lane.tx.len() < bound || lane.tx.is_closed();
-    loop {
-        if has_room() {
-            return true;
-        }
-        let listener = lane.space.listen();
-        if has_room() {
-            return true;
-        }
-        let Some(stop) = stop else {
-            listener.await;
-            continue;
-        };
-        let woke = future::or(
-            async {
-                listener.await;
-                true
-            },
-            async {
-                stop.stopped().await;
-                false
-            },
-        );
-        if !woke.await {
-            return false;
-        }
-    }
-}
-
-/// What a lane task needs. Counted in `lanes` from spawn until the task's
-/// future is dropped (ended or cancelled).
-struct LaneCtx {
-    shared: Arc<Shared>,
-    default: Arc<dyn DynAsyncHandler>,
-    space: Arc<Signal>,
-}
-
-impl Drop for LaneCtx {
-    fn drop(&mut self) {
-        self.shared.counters.lanes.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// The last per-watch handler seen, and the async handler behind it if any.
-type RouteCache = Option<(SharedHandler, Option<Arc<dyn DynAsyncHandler>>)>;
-
-enum Target {
-    Async(Arc<dyn DynAsyncHandler>),
-    Sync(SharedHandler),
-}
-
-/// One watch's task: its events, one after the other, until its `IN_IGNORED`.
-async fn lane_loop(ctx: LaneCtx, rx: Receiver<Item>) {
-    let mut cache = None;
-    while let Ok(item) = rx.recv().await {
-        ctx.space.notify(1);
-        match item {
-            Item::Barrier(token) => drop(token), // this watch has passed the barrier
-            Item::End => break,
-            Item::Event(routed) => {
-                let last = routed.event.mask().contains(Mask::IN_IGNORED);
-                ctx.deliver(routed, &mut cache).await;
-                if last {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-impl LaneCtx {
-    /// Calls the event's handler, catching its panic, and reports a failure.
-    async fn deliver(&self, routed: Routed, cache: &mut RouteCache) {
-        let Routed { event, handler } = routed;
-        let outcome = match self.target(handler, cache) {
-            Target::Async(h) => {
-                let ev = event.clone();
-                AssertUnwindSafe(async move { h.dispatch(ev).await }).catch_unwind().await
-            }
-            Target::Sync(h) => std::panic::catch_unwind(AssertUnwindSafe(|| Ok(h.handle(&event)))),
-        };
-        self.shared.counters.delivered.fetch_add(1, Ordering::Relaxed);
-        match outcome {
-            Ok(Ok(Flow::Stop)) => self.shared.stop.stop(),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => self.shared.report(&HandlerFailure::new(event, FailureCause::Error(e))),
-            Err(payload) => self.shared.report(&HandlerFailure::from_panic(event, &*payload)),
-        }
-    }
-
-    /// The watch's own handler (async or blocking), or the default one.
-    fn target(&self, handler: Option<SharedHandler>, cache: &mut RouteCache) -> Target {
-        let Some(handler) = handler else { return Target::Async(self.default.clone()) };
-        let cached = cache.as_ref().filter(|(h, _)| h.ptr_eq(&handler)).map(|(_, a)| a.clone());
-        let route = cached.unwrap_or_else(|| {
-            let route = self.shared.async_route(&handler);
-            *cache = Some((handler.clone(), route.clone()));
-            route
-        });
-        match route {
-            Some(h) => Target::Async(h),
-            None => Target::Sync(handler),
         }
     }
 }

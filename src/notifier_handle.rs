@@ -19,7 +19,9 @@ use crate::watch_manager::WatchManager;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DispatchStats {
-    /// Watch tasks alive now (one per watch that received events, plus one for overflows).
+    /// Watch lanes alive now: one per watch that received events, plus one for
+    /// overflows, until the watch is gone (see [`AsyncNotifier`](crate::AsyncNotifier):
+    /// a lane's task is spawned when one of its calls has to wait).
     pub lanes: usize,
     /// The longest any watch's queue has been (never above the queue bound).
     pub queue_high_water: usize,
@@ -159,7 +161,7 @@ impl NotifierHandle {
     /// the temporary directory, watches it through the same inotify instance and
     /// opens it: the kernel queues that event after every earlier one, so once
     /// the notifier reads it, everything before it has been read; the notifier
-    /// then waits until each watch's task has passed that point. The marker and
+    /// then waits until each watch's lane has passed that point. The marker and
     /// its watch are removed afterwards and never reach a handler. No watched
     /// directory is written to, and none is needed.
     ///
@@ -178,9 +180,10 @@ impl NotifierHandle {
     /// pass the result to [`AddWatch::shared_proc_fun`](crate::AddWatch::shared_proc_fun).
     /// Watches auto_add creates below that watch inherit it.
     ///
-    /// This notifier awaits the handler in the watch's task, like the default
-    /// one; a blocking [`Notifier`](crate::Notifier) given the same watch manager
-    /// runs each call to completion with `block_on`.
+    /// This notifier calls the handler in the watch's turn, like the default
+    /// one (see [`AsyncNotifier`](crate::AsyncNotifier)); a blocking
+    /// [`Notifier`](crate::Notifier) given the same watch manager runs each call
+    /// to completion with `block_on`.
     pub fn async_proc_fun<H: AsyncProcessEvent + 'static>(&self, handler: H) -> SharedHandler {
         let handler: Arc<dyn DynAsyncHandler> = Arc::new(handler);
         let shared = SharedHandler::new(AsyncProxy(handler.clone()));

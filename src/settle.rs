@@ -40,6 +40,7 @@ fn prefix() -> &'static str {
 /// True for any event about one of this process's markers: in a watched
 /// directory (by name) or on the marker's own watch (by path). Such events
 /// never reach a handler.
+#[inline]
 pub(crate) fn is_marker(event: &Event) -> bool {
     let prefix = prefix().as_bytes();
     let name = event.name().as_bytes();

@@ -20,6 +20,16 @@ pub type LaneFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 pub trait Spawner {
     /// Spawns `task` and returns its handle.
     fn spawn_lane(&self, task: LaneFuture) -> Task<()>;
+
+    /// True if the tasks spawned here run on the thread that runs the notifier
+    /// (a [`LocalExecutor`]). Then the notifier makes a handler call itself when
+    /// the watch has nothing queued, and hands it to the watch's task only if
+    /// it has to wait: the same order, without a task switch per event. False
+    /// by default (an [`Executor`] may run tasks on other threads, where the
+    /// calls run in parallel).
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 impl Spawner for Executor<'_> {
@@ -32,11 +42,18 @@ impl Spawner for LocalExecutor<'_> {
     fn spawn_lane(&self, task: LaneFuture) -> Task<()> {
         self.spawn(task)
     }
+
+    fn is_local(&self) -> bool {
+        true
+    }
 }
 
 impl<S: Spawner + ?Sized> Spawner for &S {
     fn spawn_lane(&self, task: LaneFuture) -> Task<()> {
         (**self).spawn_lane(task)
+    }
+    fn is_local(&self) -> bool {
+        (**self).is_local()
     }
 }
 
@@ -44,10 +61,16 @@ impl<S: Spawner + ?Sized> Spawner for Arc<S> {
     fn spawn_lane(&self, task: LaneFuture) -> Task<()> {
         (**self).spawn_lane(task)
     }
+    fn is_local(&self) -> bool {
+        (**self).is_local()
+    }
 }
 
 impl<S: Spawner + ?Sized> Spawner for Rc<S> {
     fn spawn_lane(&self, task: LaneFuture) -> Task<()> {
         (**self).spawn_lane(task)
+    }
+    fn is_local(&self) -> bool {
+        (**self).is_local()
     }
 }
