@@ -116,7 +116,8 @@ impl<S: Spawner> Router<S> {
         let default = Arc::new(default);
         let lane_default = default.clone();
         let make_lane: MakeLane = Arc::new(move |ctx, rx| Box::pin(lane_loop(ctx, rx, lane_default.clone())));
-        let default_calls = CallSlot::boxed(default, |handler: &'static H, event| handler.handle(event));
+        let default_calls =
+            CallSlot::boxed(default, |handler: Arc<H>, event| async move { handler.handle(event).await });
         Router {
             spawner,
             shared,

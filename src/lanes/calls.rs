@@ -36,10 +36,9 @@ pub(super) trait InlineCalls: Send {
 }
 
 /// The calls of one (typed) handler, made in a buffer reused from call to call,
-/// so that a call that completes at once allocates nothing (and costs no
-/// reference count: it borrows the handler, see [`CallSlot::call`]).
+/// so that a call that completes at once allocates nothing. Each call owns a
+/// clone of the handler's `Arc`, so a call that has to wait can move on alone.
 pub(super) struct CallSlot<H: 'static, M, F> {
-    /// Declared before `handler`: the call borrows it, so it is dropped first.
     call: Pin<Box<Option<F>>>,
     make: M,
     handler: Arc<H>,
@@ -48,7 +47,7 @@ pub(super) struct CallSlot<H: 'static, M, F> {
 impl<H, M, F> CallSlot<H, M, F>
 where
     H: Send + Sync + 'static,
-    M: Fn(&'static H, Event) -> F + Send + 'static,
+    M: Fn(Arc<H>, Event) -> F + Send + 'static,
     F: Future<Output = Result<Flow, HandlerError>> + Send + 'static,
 {
     /// Calls of `handler`, each made by `make`.
@@ -60,19 +59,11 @@ where
 impl<H, M, F> InlineCalls for CallSlot<H, M, F>
 where
     H: Send + Sync + 'static,
-    M: Fn(&'static H, Event) -> F + Send + 'static,
+    M: Fn(Arc<H>, Event) -> F + Send + 'static,
     F: Future<Output = Result<Flow, HandlerError>> + Send + 'static,
 {
     fn call(&mut self, event: Event, cx: &mut Context<'_>) -> Result<Outcome, Call> {
-        #[allow(unsafe_code)]
-        // SAFETY: the handler is kept alive by `self.handler` for as long as the
-        // call made with this reference lives: the call is dropped in the slot
-        // (before the handler, by field order), or leaves it in a `Waiting` that
-        // holds its own clone of the `Arc`, dropped after the call. `make` only
-        // calls `AsyncProcessEvent::handle`, generic over the lifetime of its
-        // `&self`, so the reference cannot escape the call.
-        let handler: &'static H = unsafe { &*Arc::as_ptr(&self.handler) };
-        self.call.set(Some((self.make)(handler, event)));
+        self.call.set(Some((self.make)(self.handler.clone(), event)));
         let call = &mut self.call;
         let polled =
             std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().as_pin_mut().expect("set above").poll(cx)));
@@ -87,20 +78,18 @@ where
 }
 
 impl<H, M, F> CallSlot<H, M, F> {
-    /// The call in the slot, with what keeps its handler alive.
-    fn waiting(&mut self) -> Waiting<H, F> {
-        Waiting { call: std::mem::replace(&mut self.call, Box::pin(None)), _handler: self.handler.clone() }
+    /// The call in the slot, taken out of it (the slot gets a fresh buffer).
+    fn waiting(&mut self) -> Waiting<F> {
+        Waiting { call: std::mem::replace(&mut self.call, Box::pin(None)) }
     }
 }
 
 /// A call started in a [`CallSlot`] that has to wait: it goes on where it is.
-struct Waiting<H, F> {
-    /// Declared before `_handler`: the call borrows it, so it is dropped first.
+struct Waiting<F> {
     call: Pin<Box<Option<F>>>,
-    _handler: Arc<H>,
 }
 
-impl<H, F: Future> Future for Waiting<H, F> {
+impl<F: Future> Future for Waiting<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -217,7 +206,7 @@ mod tests {
     fn a_slot_call_that_waits_goes_on_outside_it() {
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
-        let mut slot = CallSlot::boxed(Arc::new(()), |_: &'static (), event: Event| async move {
+        let mut slot = CallSlot::boxed(Arc::new(()), |_: Arc<()>, event: Event| async move {
             if event.name() == "wait" {
                 futures_lite::future::yield_now().await;
             }
@@ -237,7 +226,7 @@ mod tests {
     fn a_panicking_slot_call_is_caught_and_the_slot_reused() {
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
-        let mut slot = CallSlot::boxed(Arc::new(()), |_: &'static (), event: Event| async move {
+        let mut slot = CallSlot::boxed(Arc::new(()), |_: Arc<()>, event: Event| async move {
             assert!(event.name() != "boom", "boom on purpose");
             Ok(Flow::Continue)
         });
