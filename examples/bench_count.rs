@@ -79,7 +79,9 @@ fn run_async(wm: WatchManager) -> greenwatch::Result<()> {
     let count = Arc::new(Mutex::new(Count { events: 0, out: Vec::new() }));
     let mut notifier = AsyncNotifier::new(wm, SyncHandler::new(Shared(count.clone())))?;
     say_ready();
-    futures_lite::future::block_on(async {
+    // async-io's block_on: this thread drives the reactor itself while idle,
+    // so a readable fd wakes it directly (no hand-off from the reactor's thread).
+    async_io::block_on(async {
         loop {
             notifier.process_events().await?;
             flush(&mut count.lock().expect("not poisoned").out);
