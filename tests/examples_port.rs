@@ -8,19 +8,20 @@
 //! reads the example's output, and a deadline kills the example and fails the
 //! test with everything it printed.
 
+mod example_util;
+
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write as _};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use tempfile::TempDir;
+use example_util::{append, args, examples_dir, temp, write_file};
 
 /// How long an example may take to say it is ready, to print a line, or to end.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -34,32 +35,6 @@ const SHORT_SECONDS: &str = "3";
 
 /// The line every example prints once its watches exist.
 const READY: &[u8] = b"Watches established.";
-
-/// `target/<profile>/examples`, after building the examples once for all tests.
-fn examples_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(build_examples)
-}
-
-fn build_examples() -> PathBuf {
-    // This test binary is target/<profile>/deps/examples_port-<hash>.
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--examples", "--quiet"]).current_dir(env!("CARGO_MANIFEST_DIR"));
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => {}
-        Some("release") => {
-            cargo.arg("--release");
-        }
-        Some(profile) => {
-            cargo.args(["--profile", profile]);
-        }
-    }
-    let status = cargo.status().expect("running cargo build --examples");
-    assert!(status.success(), "cargo build --examples failed: {status}");
-    profile_dir.join("examples")
-}
 
 /// Which stream a line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,28 +224,6 @@ impl Drop for Example {
             let _ = self.child.wait();
         }
     }
-}
-
-/// Arguments as `OsString`s.
-fn args<const N: usize>(list: [&dyn AsRef<std::ffi::OsStr>; N]) -> Vec<OsString> {
-    list.iter().map(|a| a.as_ref().to_owned()).collect()
-}
-
-/// A temporary directory with a canonical path (events name it as given).
-fn temp() -> (TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = fs::canonicalize(dir.path()).expect("canonicalize");
-    (dir, path)
-}
-
-fn write_file(path: impl AsRef<Path>, content: &[u8]) {
-    let path = path.as_ref();
-    fs::write(path, content).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-}
-
-fn append(path: &Path, content: &[u8]) {
-    let mut file = OpenOptions::new().append(true).open(path).expect("open for append");
-    file.write_all(content).expect("append");
 }
 
 #[track_caller]
