@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use async_common::{Recorder, deadline};
-use async_executor::{Executor, LocalExecutor};
+use async_common::{Recorder, Workers, deadline};
+use async_executor::LocalExecutor;
 use futures_lite::future;
 use greenwatch::{
     AsyncNotifier, AsyncProcessEvent, AsyncStopHandle, Event, HandlerResult, Mask, NotifierHandle, WatchManager,
@@ -42,17 +42,9 @@ fn drive<T>(exec: Exec, notifier: AsyncNotifier, body: impl Future<Output = T>) 
             smol::block_on(deadline(ex.run(future::zip(notifier.run(), body))))
         }
         Exec::Threads => {
-            let ex = Arc::new(Executor::new());
-            let quit = AsyncStopHandle::new();
-            let workers: Vec<_> = (0..2)
-                .map(|_| {
-                    let (ex, quit) = (ex.clone(), quit.clone());
-                    std::thread::spawn(move || smol::block_on(ex.run(quit.stopped())))
-                })
-                .collect();
-            let out = smol::block_on(deadline(future::zip(notifier.with_executor(ex).run(), body)));
-            quit.stop();
-            workers.into_iter().for_each(|w| w.join().unwrap());
+            let workers = Workers::start(2);
+            let out = smol::block_on(deadline(future::zip(notifier.with_executor(workers.ex.clone()).run(), body)));
+            workers.join();
             out
         }
     };

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use async_common::{Recorder, deadline, touch_all};
-use async_executor::{Executor, LocalExecutor};
+use async_common::{Recorder, Workers, deadline, touch_all};
+use async_executor::LocalExecutor;
 use futures_lite::future;
 use greenwatch::{
     AsyncNotifier, AsyncProcessEvent, AsyncStopHandle, ErrorKind, Event, Flow, HandlerResult, Mask, WatchManager,
@@ -459,16 +459,9 @@ fn a_multi_threaded_executor_keeps_each_watch_in_order() -> TestResult {
         std::fs::create_dir(d)?;
         wm.add_watch(d, Mask::IN_CREATE).apply()?;
     }
-    let ex = Arc::new(Executor::new());
-    let quit = AsyncStopHandle::new();
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            let (ex, quit) = (ex.clone(), quit.clone());
-            std::thread::spawn(move || smol::block_on(ex.run(quit.stopped())))
-        })
-        .collect();
+    let workers = Workers::start(2);
     let handler = Interleaving::default();
-    let notifier = AsyncNotifier::new(wm, handler.clone())?.with_executor(ex);
+    let notifier = AsyncNotifier::new(wm, handler.clone())?.with_executor(workers.ex.clone());
     let handle = notifier.handle();
     smol::block_on(deadline(future::zip(notifier.run(), async {
         for i in 0..50 {
@@ -481,10 +474,7 @@ fn a_multi_threaded_executor_keeps_each_watch_in_order() -> TestResult {
         TestResult::Ok(())
     })))
     .1?;
-    quit.stop();
-    for w in workers {
-        w.join().unwrap();
-    }
+    workers.join();
     for d in &dirs {
         assert_eq!(handler.rec.names_in(d), names("f", 50));
     }

@@ -90,3 +90,31 @@ pub fn touch_all(dir: &Path, names: impl IntoIterator<Item = String>) {
         std::fs::write(dir.join(name), b"").expect("create a file");
     }
 }
+
+/// An `Executor` run by `n` threads of its own until [`Workers::join`].
+pub struct Workers {
+    pub ex: Arc<async_executor::Executor<'static>>,
+    quit: greenwatch::AsyncStopHandle,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `n` threads running a fresh executor.
+    pub fn start(n: usize) -> Workers {
+        let ex = Arc::new(async_executor::Executor::new());
+        let quit = greenwatch::AsyncStopHandle::new();
+        let threads = (0..n)
+            .map(|_| {
+                let (ex, quit) = (ex.clone(), quit.clone());
+                std::thread::spawn(move || smol::block_on(ex.run(quit.stopped())))
+            })
+            .collect();
+        Workers { ex, quit, threads }
+    }
+
+    /// Stops the threads and waits for them.
+    pub fn join(self) {
+        self.quit.stop();
+        self.threads.into_iter().for_each(|t| t.join().unwrap());
+    }
+}
