@@ -2,13 +2,14 @@
 //! its noise: parsing a read buffer, the bookkeeping per event (with and without
 //! overflow-recovery records), and writing events as JSON and as pyinotify's line.
 //!
-//! `cargo bench --bench hot_path`
+//! `cargo bench --features internals --bench hot_path` (the parts it measures
+//! are reached through the `internals` feature, which is not part of the API).
 
 use std::ffi::OsStr;
 use std::hint::black_box;
 
 use divan::Bencher;
-use greenwatch::reader::{Bookkeep, encode_record, parse_records};
+use greenwatch::internals::{Bookkeep, encode_record, parse_records};
 use greenwatch::{Event, Mask, WatchManager, format};
 
 fn main() {

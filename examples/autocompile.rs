@@ -67,7 +67,7 @@ impl OnWrite {
 
     fn on_saved(&self, event: &Event) -> Flow {
         let path = event.pathname();
-        if !event.dir() && self.wanted(&path) {
+        if !event.is_dir() && self.wanted(&path) {
             self.run_command(&path);
         }
         Flow::Continue

@@ -61,7 +61,7 @@ fn run_blocking(wm: WatchManager) -> greenwatch::Result<()> {
     let mut notifier = Notifier::new(wm, Count { events: 0, out: Vec::new() })?;
     say_ready();
     notifier.run_with(|n| {
-        flush(&mut n.handler().out);
+        flush(&mut n.handler_mut().out);
         Flow::Continue
     })
 }

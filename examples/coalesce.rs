@@ -2,10 +2,10 @@
 //!
 //! Ports pyinotify's `examples/coalesce.py`: a `Notifier` with the default
 //! `PrintAllEvents` handler, `read_freq=10` so that events pile up between
-//! reads, and `notifier.coalesce_events()`, so that an event identical (same
+//! reads, and `notifier.coalesce_events(True)`, so that an event identical (same
 //! watch, mask, cookie and name) to one already read since the last
 //! processing pass is dropped. Here that is [`Notifier::with_read_freq`] and
-//! [`Notifier::coalesce_events`]. Writing to two files in turn, three times
+//! [`Notifier::with_coalesce_events`]. Writing to two files in turn, three times
 //! each, prints each file's `IN_OPEN`, `IN_MODIFY` and `IN_CLOSE_WRITE` once per
 //! batch instead of three times (the kernel merges only identical events
 //! that follow each other).
@@ -50,8 +50,9 @@ fn run(options: Options) -> common::Result {
     let dir = WatchedDir::from_arg(options.dir)?;
     let wm = WatchManager::new()?;
     wm.add_watch(&dir.path, Mask::ALL_EVENTS).quiet(false).apply()?;
-    let mut notifier = Notifier::new(wm, PrintAllEvents::new())?.with_read_freq(options.read_freq);
-    notifier.coalesce_events(options.coalesce);
+    let mut notifier = Notifier::new(wm, PrintAllEvents::new())?
+        .with_read_freq(options.read_freq)
+        .with_coalesce_events(options.coalesce);
     println!(
         "Reading at most every {:?}, coalescing {}.",
         options.read_freq,

@@ -113,7 +113,7 @@ impl Shipper {
 
 impl AsyncProcessEvent for Shipper {
     async fn process_in_create(&self, event: Event) -> HandlerResult {
-        if event.dir() {
+        if event.is_dir() {
             return Ok(());
         }
         self.tails.lock().unwrap().remove(event.name()); // a new file under an old name

@@ -74,9 +74,9 @@ fn run(dir: Option<OsString>, limits: Limits) -> common::Result {
     // Ctrl-C ends the loop quietly, as in pyinotify; the run time is the callback's business.
     stop_notifier_on_time_or_signal(notifier.stop_handle(), None)?;
     say_ready();
-    notifier.run_with(|n| match limits.reached(n.handler().seen) {
+    notifier.run_with(|n| match limits.reached(n.handler_mut().seen) {
         Some(reason) => {
-            println!("Stopping the loop: {reason} ({} events).", n.handler().seen);
+            println!("Stopping the loop: {reason} ({} events).", n.handler_mut().seen);
             Flow::Stop
         }
         None => Flow::Continue,

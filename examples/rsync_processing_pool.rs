@@ -105,7 +105,7 @@ impl ProcessEvent for RsyncNewFile {
     /// A transfer starts: remember its temporary file. A new directory is
     /// watched already (`auto_add`) when its event arrives.
     fn process_in_create(&mut self, event: &Event) -> Flow {
-        if event.dir() {
+        if event.is_dir() {
             println!("new directory: {}", event.pathname().display());
             return Flow::Continue;
         }

@@ -7,7 +7,7 @@
 //! `Stats` `repr` and its bar chart. Here the chain is
 //! [`Chained::new(stats, identity)`](Chained::new), and a clone of [`Stats`]
 //! (clones share their counts) is printed from the [`Notifier::run_with`]
-//! callback: `{:?}` is pyinotify's `repr`, `{}` its chart. The notifier also
+//! callback: `stats.repr()` is pyinotify's `repr`, `{}` its chart. The notifier also
 //! gets a timeout equal to the interval, so the counts are printed while no
 //! event comes too.
 //!
@@ -38,7 +38,7 @@ impl ProcessEvent for Identity {
 
 /// Prints the counts: pyinotify's `repr`, then the bar chart.
 fn print_stats(stats: &Stats) {
-    println!("{stats:?}\n{stats}\n");
+    println!("{}\n{stats}\n", stats.repr());
 }
 
 fn main() -> ExitCode {

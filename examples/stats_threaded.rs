@@ -44,8 +44,8 @@ fn start(dir: &WatchedDir, rec: bool) -> greenwatch::Result<Counted> {
 }
 
 fn print_both(first: &Stats, second: &Stats) {
-    println!("Thread 1 {first:?}\n{first}");
-    println!("Thread 2 {second:?}\n{second}\n");
+    println!("Thread 1 {}\n{first}", first.repr());
+    println!("Thread 2 {}\n{second}\n", second.repr());
 }
 
 fn main() -> ExitCode {

@@ -69,10 +69,10 @@ use crate::watch_manager::WatchManager;
 ///   synthesizes for a new directory's content) and the watches' queues.
 /// - **Stop.** [`AsyncStopHandle::stop`] (from any thread, task or handler), a
 ///   handler's [`Flow::Stop`](crate::Flow::Stop), or a failure with
-///   [`stop_on_handler_error`](AsyncNotifier::stop_on_handler_error) ends
+///   [`with_stop_on_handler_error`](AsyncNotifier::with_stop_on_handler_error) ends
 ///   `run` promptly: nothing more is read, and events already read but not yet
 ///   handled are dropped — handler calls in progress are cancelled at their next
-///   `.await` — unless [`drain_on_stop`](AsyncNotifier::drain_on_stop) is set,
+///   `.await` — unless [`with_drain_on_stop`](AsyncNotifier::with_drain_on_stop) is set,
 ///   in which case they are all delivered first. Events not yet read stay in
 ///   the kernel queue, with the watch manager.
 /// - **Failures.** A handler that returns an error or panics is reported to
@@ -152,7 +152,8 @@ impl<S: Spawner> AsyncNotifier<S> {
 
     /// On stop, deliver every event already read before `run` returns (default: drop them).
     #[must_use]
-    pub fn drain_on_stop(mut self, drain: bool) -> Self {
+    #[doc(alias = "drain_on_stop")]
+    pub fn with_drain_on_stop(mut self, drain: bool) -> Self {
         self.drain = drain;
         self
     }
@@ -168,7 +169,8 @@ impl<S: Spawner> AsyncNotifier<S> {
     /// `true`: the first handler failure stops the notifier, and `run` returns
     /// it as an [`ErrorKind::Stopped`] error. Default: `false`.
     #[must_use]
-    pub fn stop_on_handler_error(self, stop: bool) -> Self {
+    #[doc(alias = "stop_on_handler_error")]
+    pub fn with_stop_on_handler_error(self, stop: bool) -> Self {
         lock(&self.shared.policy).stop = stop;
         self
     }
@@ -258,7 +260,7 @@ impl<S: Spawner> AsyncNotifier<S> {
     /// # Errors
     ///
     /// The OS error of waiting on or reading the fd; with
-    /// [`stop_on_handler_error`](AsyncNotifier::stop_on_handler_error), the
+    /// [`with_stop_on_handler_error`](AsyncNotifier::with_stop_on_handler_error), the
     /// handler failure that stopped it ([`ErrorKind::Stopped`]).
     #[doc(alias = "loop")]
     pub async fn run(mut self) -> Result<()> {

@@ -7,7 +7,7 @@
 //! the original's. Dropping the source closes only the duplicate.
 
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::task::{Context, Poll};
 
 use async_io::Async;
@@ -38,11 +38,7 @@ pub(crate) struct AsyncSource {
 impl AsyncSource {
     /// Duplicates `wm`'s fd and registers the duplicate with the async-io reactor.
     pub(crate) fn new(wm: WatchManager) -> Result<AsyncSource> {
-        #[allow(unsafe_code)]
-        // SAFETY: `wm` owns the inotify fd and keeps it open for as long as `wm`
-        // lives; it is only borrowed here for the duplication below.
-        let borrowed = unsafe { BorrowedFd::borrow_raw(wm.fd()) };
-        let owned = borrowed.try_clone_to_owned()?;
+        let owned = wm.as_fd().try_clone_to_owned()?;
         let fd = Async::new(owned)?;
         Ok(AsyncSource { pipeline: Pipeline::new(wm), fd })
     }

@@ -35,6 +35,36 @@ pub enum ErrorKind {
     Io,
 }
 
+impl ErrorKind {
+    /// A short lowercase description, as `Display` prints it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::WatchLimit => "inotify watch limit reached",
+            ErrorKind::InstanceLimit => "inotify instance limit reached",
+            ErrorKind::NotADirectory => "not a directory",
+            ErrorKind::InvalidMask => "invalid mask",
+            ErrorKind::InvalidPattern => "invalid exclude pattern",
+            ErrorKind::UnknownWatch => "unknown watch descriptor",
+            ErrorKind::Stopped => "notifier stopped",
+            ErrorKind::Io => "i/o error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    /// The kind in a few lowercase words, e.g. `inotify watch limit reached`.
+    ///
+    /// ```
+    /// assert_eq!(greenwatch::ErrorKind::NotFound.to_string(), "not found");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An error with its kind, the path it concerns and, for I/O failures, the OS error.
 ///
 /// Messages are lowercase, end without a newline, and name the fix where there is

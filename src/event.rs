@@ -47,7 +47,7 @@ pub struct RawEvent<'a> {
 ///     "<Event dir=False mask=0x100 maskname=IN_CREATE name=a path=/w pathname=/w/a wd=1 >"
 /// );
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Event {
     wd: Wd,
     mask: Mask,
@@ -158,9 +158,11 @@ impl Event {
         if self.name().is_empty() { Cow::Borrowed(&self.path) } else { Cow::Owned(self.path.join(self.name())) }
     }
 
-    /// True if the event's subject is a directory (see [`Event::with_dir`]).
+    /// True if the event's subject is a directory (pyinotify's `dir`; see
+    /// [`Event::with_dir`]).
     #[must_use]
-    pub fn dir(&self) -> bool {
+    #[doc(alias = "dir")]
+    pub fn is_dir(&self) -> bool {
         self.dir
     }
 
@@ -172,7 +174,8 @@ impl Event {
 
     /// True if an overflow resync synthesized this event.
     #[must_use]
-    pub fn recovered(&self) -> bool {
+    #[doc(alias = "recovered")]
+    pub fn is_recovered(&self) -> bool {
         self.recovered
     }
 
@@ -267,7 +270,7 @@ mod tests {
         let ev = Event::new(2, Mask::IN_DELETE_SELF, "/w/d", "").with_dir(true);
         assert_eq!(ev.pathname(), Path::new("/w/d"));
         assert!(ev.to_string().contains("name='' path=/w/d pathname=/w/d"));
-        assert!(ev.dir());
+        assert!(ev.is_dir());
     }
 
     #[test]
@@ -276,7 +279,7 @@ mod tests {
         let ev = Event::new(1, Mask::IN_CREATE | Mask::IN_ISDIR, "/w", name);
         assert_eq!(ev.name().as_bytes(), b"bad-\xff");
         assert_eq!(ev.pathname().as_os_str().as_bytes(), b"/w/bad-\xff");
-        assert!(ev.dir());
+        assert!(ev.is_dir());
         assert!(ev.to_string().contains("name=bad-\\xff "));
     }
 }

@@ -53,14 +53,14 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
         }
         json_body(out, name);
     }
-    out.extend_from_slice(if event.dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
+    out.extend_from_slice(if event.is_dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
     out.extend_from_slice(b",\"cookie\":");
     push_int(out, i64::from(event.cookie()));
     if let Some(src) = event.src_pathname() {
         out.extend_from_slice(b",\"src_pathname\":");
         json_string(out, src.as_os_str().as_bytes());
     }
-    if event.recovered() {
+    if event.is_recovered() {
         out.extend_from_slice(b",\"recovered\":true");
     }
     out.extend_from_slice(b"}\n");
@@ -166,7 +166,7 @@ fn write_fields(line: &mut Line<'_>, event: &Event) {
     if event.mask().intersects(crate::Mask::IN_MOVE) {
         line.field("cookie", format_args!("{}", event.cookie()));
     }
-    line.field_bytes("dir", if event.dir() { b"True" } else { b"False" });
+    line.field_bytes("dir", if event.is_dir() { b"True" } else { b"False" });
     line.field("mask", format_args!("0x{:x}", event.mask()));
     line.field_bytes("maskname", event.maskname().as_bytes());
     line.field_bytes("name", event.name().as_bytes());

@@ -53,7 +53,8 @@ impl HandlerFailure {
 
     /// Why it failed.
     #[must_use]
-    pub fn cause(&self) -> &FailureCause {
+    #[doc(alias = "cause")]
+    pub fn failure_cause(&self) -> &FailureCause {
         &self.cause
     }
 
@@ -69,6 +70,16 @@ impl fmt::Display for HandlerFailure {
         match &self.cause {
             FailureCause::Error(e) => write!(f, "handler failed on {}: {e}", self.event),
             FailureCause::Panic(m) => write!(f, "handler panicked on {}: {m}", self.event),
+        }
+    }
+}
+
+impl std::error::Error for HandlerFailure {
+    /// The handler's own error; `None` for a panic.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            FailureCause::Error(e) => Some(&**e),
+            FailureCause::Panic(_) => None,
         }
     }
 }
@@ -109,6 +120,6 @@ mod tests {
         assert!(f.to_string().starts_with("handler panicked on <Event"));
         assert!(f.to_string().ends_with(": boom"));
         let f = HandlerFailure::from_panic(ev, &String::from("bang"));
-        assert!(matches!(f.cause(), FailureCause::Panic(m) if m == "bang"));
+        assert!(matches!(f.failure_cause(), FailureCause::Panic(m) if m == "bang"));
     }
 }

@@ -83,7 +83,7 @@ impl Mask {
     /// The twelve event flags `IN_ACCESS` … `IN_MOVE_SELF`.
     pub const ALL_EVENTS: Mask = Mask(0x0000_0fff);
     /// greenwatch's own notice, not an inotify flag: an overflow resync starts
-    /// (events marked [`recovered`](crate::Event::recovered) follow, then
+    /// (events marked [`recovered`](crate::Event::is_recovered) follow, then
     /// [`Mask::GW_RESYNC_END`]). Delivered with wd -1, like `IN_Q_OVERFLOW`.
     ///
     /// ```
@@ -111,7 +111,7 @@ impl Mask {
 
     /// Wraps raw bits; unknown bits are kept.
     #[must_use]
-    pub const fn from_bits(bits: u32) -> Mask {
+    pub const fn from_bits_retain(bits: u32) -> Mask {
         Mask(bits)
     }
 
@@ -369,7 +369,7 @@ mod tests {
 
     macro_rules! name_cases {
         ($($name:ident => $value:expr),* $(,)?) => {$(
-            assert_eq!(Mask::from_name(stringify!($name)), Some(Mask::from_bits($value)), stringify!($name));
+            assert_eq!(Mask::from_name(stringify!($name)), Some(Mask::from_bits_retain($value)), stringify!($name));
             assert_eq!(Mask::$name.bits(), $value);
             assert_eq!(Mask::$name.maskname(), stringify!($name));
         )*};
@@ -391,15 +391,15 @@ mod tests {
 
     #[test]
     fn maskname_appends_isdir_like_pyinotify() {
-        assert_eq!(Mask::from_bits(0x4000_0100).maskname(), "IN_CREATE|IN_ISDIR");
-        assert_eq!(Mask::from_bits(0x4000_2000).maskname(), "IN_UNMOUNT|IN_ISDIR");
-        assert_eq!(Mask::from_bits(0x4000_0100).to_string(), "IN_CREATE|IN_ISDIR");
+        assert_eq!(Mask::from_bits_retain(0x4000_0100).maskname(), "IN_CREATE|IN_ISDIR");
+        assert_eq!(Mask::from_bits_retain(0x4000_2000).maskname(), "IN_UNMOUNT|IN_ISDIR");
+        assert_eq!(Mask::from_bits_retain(0x4000_0100).to_string(), "IN_CREATE|IN_ISDIR");
     }
 
     #[test]
     fn maskname_of_combinations_joins_names_instead_of_failing() {
         assert_eq!((Mask::IN_CREATE | Mask::IN_MODIFY).maskname(), "IN_MODIFY|IN_CREATE");
-        assert_eq!(Mask::from_bits(0x0004_0000).maskname(), "0x00040000");
+        assert_eq!(Mask::from_bits_retain(0x0004_0000).maskname(), "0x00040000");
     }
 
     #[test]

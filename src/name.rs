@@ -51,6 +51,13 @@ impl PartialEq for Name {
 
 impl Eq for Name {}
 
+impl std::hash::Hash for Name {
+    /// Hashes the bytes only, as `eq` compares them.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_os_str().hash(state);
+    }
+}
+
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_os_str().fmt(f)

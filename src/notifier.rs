@@ -3,6 +3,7 @@
 //! pyinotify counterpart: `Notifier` and `ThreadedNotifier`.
 
 use std::fmt;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -150,8 +151,18 @@ impl<H: ProcessEvent> Notifier<H> {
     }
 
     /// Drops records identical to one already read since the last
-    /// `process_events` (pyinotify's `coalesce_events`).
-    pub fn coalesce_events(&mut self, coalesce: bool) {
+    /// `process_events` (pyinotify's `coalesce_events`). Default: `false`.
+    #[must_use]
+    #[doc(alias = "coalesce_events")]
+    pub fn with_coalesce_events(mut self, coalesce: bool) -> Self {
+        self.set_coalesce_events(coalesce);
+        self
+    }
+
+    /// Turns [`with_coalesce_events`](Notifier::with_coalesce_events) on or off
+    /// on a notifier in use, e.g. from a [`run_with`](Notifier::run_with) callback.
+    #[doc(alias = "coalesce_events")]
+    pub fn set_coalesce_events(&mut self, coalesce: bool) {
         self.pipeline.set_coalesce(coalesce);
     }
 
@@ -167,8 +178,16 @@ impl<H: ProcessEvent> Notifier<H> {
         &self.pipeline.wm
     }
 
-    /// The default handler.
-    pub fn handler(&mut self) -> &mut H {
+    /// The default handler (pyinotify's `proc_fun()`).
+    #[must_use]
+    #[doc(alias = "proc_fun")]
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The default handler, mutably.
+    #[must_use]
+    pub fn handler_mut(&mut self) -> &mut H {
         &mut self.handler
     }
 
@@ -179,7 +198,7 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// The OS error of `ppoll`, passed through (`EINTR` resumes the wait).
     pub fn check_events(&mut self, timeout: Option<Duration>) -> Result<bool> {
-        let ready = self.stop.inner.waiter.wait(self.pipeline.wm.fd(), timeout.or(self.timeout))?;
+        let ready = self.stop.inner.waiter.wait(self.pipeline.wm.as_fd(), timeout.or(self.timeout))?;
         Ok(ready.readable)
     }
 
@@ -358,9 +377,16 @@ impl<H: ProcessEvent + Send + 'static> ThreadedNotifier<H> {
         }
     }
 
-    /// The default handler, once the thread has ended.
-    pub fn handler(&mut self) -> Option<&mut H> {
-        self.idle.as_mut().map(Notifier::handler)
+    /// The default handler, once the thread has ended (`None` while it runs).
+    #[must_use]
+    pub fn handler(&self) -> Option<&H> {
+        self.idle.as_ref().map(Notifier::handler)
+    }
+
+    /// The default handler, mutably, once the thread has ended.
+    #[must_use]
+    pub fn handler_mut(&mut self) -> Option<&mut H> {
+        self.idle.as_mut().map(Notifier::handler_mut)
     }
 }
 

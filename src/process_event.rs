@@ -173,12 +173,26 @@ impl<P: ProcessEvent, H: ProcessEvent> Chained<P, H> {
     }
 
     /// The nested handler (pyinotify's `nested_pevent()`).
-    pub fn nested_pevent(&mut self) -> &mut P {
+    #[must_use]
+    pub fn nested_pevent(&self) -> &P {
+        &self.pevent
+    }
+
+    /// The nested handler, mutably.
+    #[must_use]
+    pub fn nested_pevent_mut(&mut self) -> &mut P {
         &mut self.pevent
     }
 
     /// The outer handler.
-    pub fn handler(&mut self) -> &mut H {
+    #[must_use]
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The outer handler, mutably.
+    #[must_use]
+    pub fn handler_mut(&mut self) -> &mut H {
         &mut self.handler
     }
 }
@@ -241,7 +255,8 @@ impl Default for PrintAllEvents {
 
 impl<W: Write> PrintAllEvents<W> {
     /// Prints to `out`.
-    pub fn to_writer(out: W) -> PrintAllEvents<W> {
+    #[doc(alias = "to_writer")]
+    pub fn with_writer(out: W) -> PrintAllEvents<W> {
         PrintAllEvents { out }
     }
 
@@ -268,7 +283,7 @@ impl<W> fmt::Debug for PrintAllEvents<W> {
 /// once for `IN_CREATE` and once for `IN_ISDIR`.
 ///
 /// Clones share their counts, so keep one clone to read while the notifier owns another.
-/// `Debug` is pyinotify's `repr`, `Display` its bar chart.
+/// [`Stats::repr`] is pyinotify's `repr`, `Display` its bar chart (`str`).
 ///
 /// # Examples
 ///
@@ -281,7 +296,7 @@ impl<W> fmt::Debug for PrintAllEvents<W> {
 /// let _ = handler.handle(&Event::new(1, Mask::IN_CREATE, "/w", "f"));
 /// assert_eq!(stats.count("IN_CREATE"), 2);
 /// assert_eq!(stats.count("IN_ISDIR"), 1);
-/// assert!(format!("{stats:?}").ends_with("IN_CREATE=2 IN_ISDIR=1 >"));
+/// assert!(stats.repr().ends_with("IN_CREATE=2 IN_ISDIR=1 >"));
 /// ```
 #[derive(Clone)]
 pub struct Stats {
@@ -362,17 +377,33 @@ fn elapsed_text(secs: u64) -> String {
     }
 }
 
-impl fmt::Debug for Stats {
-    /// pyinotify's `repr`: `<Stats ElapsedTime=0sec IN_CREATE=2 … >`, names sorted.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Stats {
+    /// pyinotify's `repr`: `<Stats ElapsedTime=0sec IN_CREATE=2 … >`, names
+    /// sorted, the elapsed time in pyinotify's units.
+    ///
+    /// ```
+    /// assert_eq!(greenwatch::Stats::new().repr(), "<Stats ElapsedTime=0sec >");
+    /// ```
+    #[must_use]
+    #[doc(alias = "__repr__")]
+    pub fn repr(&self) -> String {
+        use fmt::Write as _;
         let inner = self.lock();
         let mut all = inner.counts.iter().map(|(k, v)| (k.clone(), v.to_string())).collect::<BTreeMap<_, _>>();
         all.insert("ElapsedTime".into(), elapsed_text(inner.start.elapsed().as_secs()));
-        f.write_str("<Stats")?;
+        let mut out = String::from("<Stats");
         for (name, value) in &all {
-            write!(f, " {name}={value}")?;
+            let _ = write!(out, " {name}={value}");
         }
-        f.write_str(" >")
+        out.push_str(" >");
+        out
+    }
+}
+
+impl fmt::Debug for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.lock();
+        f.debug_struct("Stats").field("elapsed", &inner.start.elapsed()).field("counts", &inner.counts).finish()
     }
 }
 
@@ -539,7 +570,7 @@ mod tests {
         run(&mut h, Mask::IN_CREATE);
         run(&mut h, Mask::IN_DELETE);
         assert_eq!(stats.count("IN_CREATE"), 2);
-        assert_eq!(format!("{stats:?}"), "<Stats ElapsedTime=0sec IN_CREATE=2 IN_DELETE=1 IN_ISDIR=1 >");
+        assert_eq!(stats.repr(), "<Stats ElapsedTime=0sec IN_CREATE=2 IN_DELETE=1 IN_ISDIR=1 >");
         let text = stats.to_string();
         let lines: Vec<_> = text.lines().collect();
         assert_eq!(lines.len(), 3);
@@ -558,7 +589,7 @@ mod tests {
 
     #[test]
     fn print_all_events_writes_one_line_per_event() {
-        let mut p = PrintAllEvents::to_writer(Vec::new());
+        let mut p = PrintAllEvents::with_writer(Vec::new());
         run(&mut p, Mask::IN_CREATE);
         let text = String::from_utf8(p.into_inner()).unwrap();
         assert_eq!(text, "<Event dir=False mask=0x100 maskname=IN_CREATE name=x path=/w pathname=/w/x wd=1 >\n");

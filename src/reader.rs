@@ -89,7 +89,7 @@ impl<'a> Iterator for Records<'a> {
         let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
         Some(RawEvent {
             wd: word(0) as i32,
-            mask: Mask::from_bits(word(4)),
+            mask: Mask::from_bits_retain(word(4)),
             cookie: word(8),
             name: OsStr::from_bytes(&name[..end]),
         })
@@ -115,7 +115,7 @@ impl Coalescer {
 }
 
 /// Parses every record of `buf` as the reader does and returns them (benches).
-#[doc(hidden)]
+#[cfg(feature = "internals")]
 pub fn parse_records(buf: &[u8]) -> impl Iterator<Item = RawEvent<'_>> {
     Records { buf }
 }
@@ -123,12 +123,13 @@ pub fn parse_records(buf: &[u8]) -> impl Iterator<Item = RawEvent<'_>> {
 /// Runs the bookkeeping of a watch manager over made-up records (benches: the
 /// per-event cost without the kernel), into a queue reused from run to run as
 /// the notifier's is.
-#[doc(hidden)]
+#[cfg(feature = "internals")]
 #[derive(Debug, Default)]
 pub struct Bookkeep {
     out: Vec<crate::bookkeeping::Routed>,
 }
 
+#[cfg(feature = "internals")]
 impl Bookkeep {
     /// Runs the bookkeeping of `wm` over the records of `buf` (the kernel's
     /// format) as one batch that read the queue empty; returns how many events it built.
@@ -144,7 +145,7 @@ impl Bookkeep {
 }
 
 /// Encodes a record as the kernel does (tests and benches).
-#[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 pub fn encode_record(out: &mut Vec<u8>, wd: i32, mask: u32, cookie: u32, name: &[u8]) {
     let len = if name.is_empty() { 0 } else { (name.len() + 1).next_multiple_of(16) };
     out.extend_from_slice(&wd.to_ne_bytes());

@@ -17,7 +17,7 @@ impl WatchManager {
     /// by default; call it before [`WatchManager::add_watch`]). With recovery,
     /// each watched directory keeps a compact record of its entries, and after
     /// `IN_Q_OVERFLOW` the notifier rescans the trees and delivers what changed
-    /// as events marked [`recovered`](crate::Event::recovered), between the
+    /// as events marked [`recovered`](crate::Event::is_recovered), between the
     /// notices [`Mask::GW_RESYNC_START`] and [`Mask::GW_RESYNC_END`].
     ///
     /// # Examples
@@ -33,7 +33,7 @@ impl WatchManager {
     /// // What a resync after an overflow would report:
     /// let events = wm.resync();
     /// assert_eq!(events.first().unwrap().mask(), Mask::GW_RESYNC_START);
-    /// assert!(events.iter().any(|e| e.recovered() && e.name() == "missed"));
+    /// assert!(events.iter().any(|e| e.is_recovered() && e.name() == "missed"));
     /// assert_eq!(events.last().unwrap().mask(), Mask::GW_RESYNC_END);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -1,75 +1,61 @@
-//! The inotify instance: the few syscalls greenwatch makes on the inotify fd.
+//! The inotify instance: the few syscalls greenwatch makes on the inotify fd,
+//! each through rustix's safe wrapper of the same system call.
 //!
 //! pyinotify counterpart: `INotifyWrapper` (`inotify_init`, `inotify_add_watch`,
 //! `inotify_rm_watch`) and the `FIONREAD`/`read` calls of `Notifier.read_events`.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
+use std::sync::Arc;
 
-use inotify::{Inotify, WatchMask};
+use rustix::buffer::spare_capacity;
+use rustix::fs::inotify::{self, CreateFlags, WatchFlags};
+use rustix::io::Errno;
 
 use crate::event::Wd;
 use crate::mask::Mask;
 
-/// An inotify instance opened with `IN_CLOEXEC | IN_NONBLOCK`; closed exactly once, on drop.
+/// An inotify instance opened with `IN_CLOEXEC | IN_NONBLOCK`. Clones share the
+/// descriptor, which is closed exactly once, when the last clone is dropped.
+#[derive(Clone)]
 pub(crate) struct InotifyFd {
-    inner: Inotify,
+    fd: Arc<OwnedFd>,
 }
 
 impl InotifyFd {
-    /// Opens a new instance. Errors are passed through (`EMFILE` when the
-    /// instance limit is reached).
+    /// Opens a new instance (`inotify_init1`). Errors are passed through
+    /// (`EMFILE` when the instance limit is reached).
     pub(crate) fn open() -> io::Result<InotifyFd> {
-        Ok(InotifyFd { inner: Inotify::init()? })
+        let fd = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK)?;
+        Ok(InotifyFd { fd: Arc::new(fd) })
     }
 
     /// `inotify_add_watch`: the error is passed through as is.
     pub(crate) fn add_watch(&self, path: &Path, mask: Mask) -> io::Result<Wd> {
-        let wd = self.inner.watches().add(path, WatchMask::from_bits_retain(mask.bits()))?;
-        Ok(wd.get_watch_descriptor_id())
+        Ok(inotify::add_watch(self.as_fd(), path, WatchFlags::from_bits_retain(mask.bits()))?)
     }
 
     /// `inotify_rm_watch`: the error is passed through as is (`EINVAL` for an unknown wd).
-    #[allow(unsafe_code)]
     pub(crate) fn rm_watch(&self, wd: Wd) -> io::Result<()> {
-        // SAFETY: the fd is owned by `self.inner` and open for as long as `self` lives;
-        // `inotify_rm_watch` only reads its two integer arguments.
-        let rc = unsafe { libc::inotify_rm_watch(self.inner.as_raw_fd(), wd) };
-        if rc == -1 { Err(io::Error::last_os_error()) } else { Ok(()) }
+        Ok(inotify::remove_watch(self.as_fd(), wd)?)
     }
 
-    /// How many bytes of events are waiting (`FIONREAD`).
-    #[allow(unsafe_code)]
+    /// How many bytes of events are waiting (`ioctl(FIONREAD)`).
     pub(crate) fn bytes_available(&self) -> io::Result<usize> {
-        let mut n: libc::c_int = 0;
-        // SAFETY: the fd is open (owned by `self.inner`) and `n` is a valid `c_int`
-        // for `FIONREAD` to write into.
-        let rc = unsafe { libc::ioctl(self.inner.as_raw_fd(), libc::FIONREAD, &mut n) };
-        if rc == -1 { Err(io::Error::last_os_error()) } else { Ok(n.max(0) as usize) }
+        let n = rustix::io::ioctl_fionread(self.as_fd())?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     /// One non-blocking `read` into the spare capacity of `buf`, appending what was
     /// read. Returns 0 when nothing is waiting. Other errors are passed through.
-    #[allow(unsafe_code)]
     pub(crate) fn read_into(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let spare = buf.spare_capacity_mut();
         loop {
-            // SAFETY: `spare` is writable memory of `spare.len()` bytes owned by `buf`;
-            // the kernel writes at most that many bytes and we only mark as initialised
-            // the count it reports.
-            let n = unsafe { libc::read(self.inner.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
-            if n >= 0 {
-                let n = n as usize;
-                // SAFETY: the kernel initialised the first `n` spare bytes.
-                unsafe { buf.set_len(buf.len() + n) };
-                return Ok(n);
-            }
-            let err = io::Error::last_os_error();
-            match err.kind() {
-                io::ErrorKind::Interrupted => continue,
-                io::ErrorKind::WouldBlock => return Ok(0),
-                _ => return Err(err),
+            match rustix::io::read(self.as_fd(), spare_capacity(buf)) {
+                Ok(n) => return Ok(n),
+                Err(Errno::INTR) => continue,
+                Err(Errno::AGAIN) => return Ok(0),
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -77,18 +63,41 @@ impl InotifyFd {
 
 impl AsFd for InotifyFd {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
+        self.fd.as_fd()
     }
 }
 
 impl AsRawFd for InotifyFd {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.inner.as_raw_fd()
+        self.fd.as_raw_fd()
     }
 }
 
 impl std::fmt::Debug for InotifyFd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "InotifyFd({})", self.inner.as_raw_fd())
+        write!(f, "InotifyFd({})", self.fd.as_raw_fd())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_appends_to_the_buffer_and_fionread_counts_what_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let fd = InotifyFd::open().unwrap();
+        let wd = fd.add_watch(dir.path(), Mask::IN_CREATE).unwrap();
+        let mut buf = Vec::with_capacity(4096);
+        assert_eq!(fd.read_into(&mut buf).unwrap(), 0, "nothing waits: EAGAIN is 0");
+        std::fs::write(dir.path().join("a"), "").unwrap();
+        let waiting = fd.bytes_available().unwrap();
+        assert!(waiting >= 16, "one record waits: {waiting}");
+        buf.extend_from_slice(b"kept");
+        assert_eq!(fd.read_into(&mut buf).unwrap(), waiting);
+        assert_eq!(&buf[..4], b"kept");
+        assert_eq!(buf.len(), 4 + waiting);
+        fd.rm_watch(wd).unwrap();
+        assert_eq!(fd.rm_watch(wd).unwrap_err().raw_os_error(), Some(libc::EINVAL));
     }
 }

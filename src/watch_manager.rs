@@ -3,7 +3,7 @@
 //! pyinotify counterpart: `WatchManager` and `Watch`.
 
 use std::fmt;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -49,7 +49,8 @@ pub struct WatchManager {
 
 pub(crate) struct Shared {
     book: Mutex<Bookkeeper<RealFs>>,
-    fd: RawFd,
+    /// The inotify fd, shared with the bookkeeping's `RealFs`.
+    fd: InotifyFd,
     exclude_filter: Option<Arc<ExcludeFilter>>,
 }
 
@@ -77,19 +78,13 @@ impl WatchManager {
 
     fn build(exclude_filter: Option<Arc<ExcludeFilter>>) -> Result<WatchManager> {
         let inotify = InotifyFd::open().map_err(Error::from)?;
-        let fd = inotify.as_raw_fd();
+        let fd = inotify.clone();
         let book = Mutex::new(Bookkeeper::new(RealFs::new(inotify)));
         Ok(WatchManager { shared: Arc::new(Shared { book, fd, exclude_filter }) })
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Bookkeeper<RealFs>> {
         self.shared.book.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The inotify fd (pyinotify's `get_fd()`). It stays owned by the manager.
-    #[must_use]
-    pub fn fd(&self) -> RawFd {
-        self.shared.fd
     }
 
     /// Starts adding watches on one path or several (a `&str`, `Path`, `Vec`,
@@ -213,7 +208,7 @@ impl WatchManager {
 
 impl fmt::Debug for WatchManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WatchManager").field("fd", &self.shared.fd).field("watches", &self.len()).finish()
+        f.debug_struct("WatchManager").field("fd", &self.shared.fd.as_raw_fd()).field("watches", &self.len()).finish()
     }
 }
 
@@ -320,7 +315,7 @@ impl AddWatch<'_> {
     ///   names `fs.inotify.max_user_watches` and the `sysctl` line to raise it),
     ///   [`ErrorKind::NotADirectory`] (with `IN_ONLYDIR`), or the OS error.
     pub fn apply(self) -> Result<AddResults> {
-        if !self.options.mask.intersects(Mask::ALL_EVENTS | Mask::from_bits(0xe000)) {
+        if !self.options.mask.intersects(Mask::ALL_EVENTS | Mask::from_bits_retain(0xe000)) {
             return Err(Error::new(ErrorKind::InvalidMask, "the mask holds no event (e.g. IN_CREATE)"));
         }
         let paths = self.expanded_paths()?;
@@ -526,7 +521,7 @@ fn first_error(mut results: Vec<(Wd, Result<()>)>, quiet: bool) -> Result<Vec<(W
 }
 
 /// A snapshot of one watch (pyinotify's `Watch`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Watch {
     wd: Wd,
     path: PathBuf,
@@ -568,21 +563,24 @@ impl Watch {
         self.mask
     }
 
-    /// Whether new directories below are watched.
+    /// Whether new directories below are watched (pyinotify's `auto_add`).
     #[must_use]
-    pub fn auto_add(&self) -> bool {
+    #[doc(alias = "auto_add")]
+    pub fn is_auto_add(&self) -> bool {
         self.auto_add
     }
 
-    /// Whether the watch was added recursively.
+    /// Whether the watch was added recursively (`rec=True`).
     #[must_use]
-    pub fn rec(&self) -> bool {
+    #[doc(alias = "rec")]
+    pub fn is_recursive(&self) -> bool {
         self.rec
     }
 
-    /// Whether the item was a directory when the watch was added.
+    /// Whether the item was a directory when the watch was added (pyinotify's `dir`).
     #[must_use]
-    pub fn dir(&self) -> bool {
+    #[doc(alias = "dir")]
+    pub fn is_dir(&self) -> bool {
         self.dir
     }
 
@@ -601,6 +599,32 @@ impl fmt::Display for Watch {
         crate::event::write_escaped(f, self.path.as_os_str().as_encoded_bytes())?;
         let proc_fun = if self.has_proc_fun { "ProcessEvent" } else { "None" };
         write!(f, " mask={} proc_fun={proc_fun} auto_add={} dir={} >", self.mask.bits(), b(self.auto_add), b(self.dir))
+    }
+}
+
+/// The inotify fd (pyinotify's `get_fd()`), to drive a `WatchManager` from
+/// another event loop (tokio's `AsyncFd`, calloop, mio…): wait until it is
+/// readable, then run a notifier's `read_events` and `process_events`. It stays
+/// owned by the manager and is closed when the last clone is dropped.
+///
+/// ```
+/// use std::os::fd::AsFd;
+///
+/// let wm = greenwatch::WatchManager::new()?;
+/// let fd = wm.as_fd(); // borrowed for as long as `wm`
+/// # let _ = fd;
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
+impl AsFd for WatchManager {
+    #[doc(alias = "get_fd")]
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.shared.fd.as_fd()
+    }
+}
+
+impl AsRawFd for WatchManager {
+    fn as_raw_fd(&self) -> RawFd {
+        self.shared.fd.as_raw_fd()
     }
 }
 

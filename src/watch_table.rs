@@ -64,7 +64,7 @@ impl WatchEntry {
     /// True if the user asked for this event (`IN_IGNORED`, `IN_UNMOUNT` and
     /// `IN_Q_OVERFLOW` are always delivered, as by the kernel).
     pub(crate) fn wants(&self, mask: Mask) -> bool {
-        const ALWAYS: Mask = Mask::from_bits(0xe000);
+        const ALWAYS: Mask = Mask::from_bits_retain(0xe000);
         mask.intersects(self.options.mask.events() | ALWAYS)
     }
 }

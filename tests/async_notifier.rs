@@ -225,7 +225,8 @@ fn stop_on_handler_error_ends_run_with_the_failure() -> TestResult {
     let dir = tempfile::tempdir()?;
     let wm = WatchManager::new()?;
     wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
-    let notifier = AsyncNotifier::new(wm, Fragile::default())?.on_handler_error(|_| {}).stop_on_handler_error(true);
+    let notifier =
+        AsyncNotifier::new(wm, Fragile::default())?.on_handler_error(|_| {}).with_stop_on_handler_error(true);
     std::fs::write(dir.path().join("boom"), b"")?;
     let err = smol::block_on(deadline(notifier.run())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Stopped);
@@ -286,7 +287,7 @@ struct Adder {
 
 impl AsyncProcessEvent for Adder {
     async fn process_in_create(&self, event: Event) -> HandlerResult {
-        if event.dir() {
+        if event.is_dir() {
             self.wm.add_watch(event.pathname().into_owned(), Mask::IN_CREATE).quiet(false).apply()?;
         }
         self.rec.push(event);
@@ -498,7 +499,7 @@ fn stop_early(dir: &Path, drain: bool) -> Result<usize, Box<dyn std::error::Erro
     let wm = WatchManager::new()?;
     wm.add_watch(dir, Mask::IN_CREATE).apply()?;
     let handler = StopsEarly::default();
-    let notifier = AsyncNotifier::new(wm, handler.clone())?.drain_on_stop(drain);
+    let notifier = AsyncNotifier::new(wm, handler.clone())?.with_drain_on_stop(drain);
     handler.1.set(notifier.stop_handle()).unwrap();
     touch_all(dir, names(if drain { "d" } else { "n" }, 100));
     smol::block_on(deadline(notifier.run()))?;

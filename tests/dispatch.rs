@@ -417,7 +417,7 @@ fn stats_count_real_events_per_name() {
     assert_eq!(stats.count("IN_ISDIR"), 1);
     assert_eq!(stats.count("IN_DELETE"), 1);
     assert_eq!(stats.counts().len(), 3);
-    let repr = format!("{stats:?}");
+    let repr = stats.repr();
     assert!(repr.starts_with("<Stats ElapsedTime="), "{repr}");
     assert!(repr.ends_with(" IN_CREATE=3 IN_DELETE=1 IN_ISDIR=1 >"), "{repr}");
     let chart = stats.to_string();
@@ -447,7 +447,7 @@ fn print_all_events_prints_pyinotify_lines_for_real_events() {
     let wm = WatchManager::new().unwrap();
     let wd = wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap().wd(&t.w).unwrap();
     let buf = SharedBuf::default();
-    let mut n = Notifier::new(wm, PrintAllEvents::to_writer(buf.clone())).unwrap();
+    let mut n = Notifier::new(wm, PrintAllEvents::with_writer(buf.clone())).unwrap();
     t.touch(&["f"]);
     drain_until(&mut n, || !buf.0.lock().unwrap().is_empty(), DEADLINE);
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();

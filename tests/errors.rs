@@ -9,6 +9,7 @@ mod common;
 
 use std::fs::{self, DirBuilder};
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
@@ -213,7 +214,7 @@ fn child_instance_limit() {
     assert!(err.path().is_none());
     // A clone shares the instance: no new one is needed.
     let clone = first.clone();
-    assert_eq!(clone.fd(), first.fd());
+    assert_eq!(clone.as_raw_fd(), first.as_raw_fd());
     drop((first, clone));
     WatchManager::new().expect("closing the instance frees its slot");
     child_done();

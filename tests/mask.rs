@@ -121,6 +121,6 @@ fn kernel_events_carry_pyinotify_masknames() {
     for e in &events {
         assert_eq!(e.maskname(), e.mask().maskname());
         assert_eq!(e.maskname().parse::<Mask>().unwrap(), e.mask());
-        assert_eq!(e.dir(), e.mask().contains(Mask::IN_ISDIR));
+        assert_eq!(e.is_dir(), e.mask().contains(Mask::IN_ISDIR));
     }
 }

@@ -398,7 +398,7 @@ impl World {
                 quiet += 1;
             }
         }
-        let events = std::mem::take(&mut self.notifier().handler().events);
+        let events = std::mem::take(&mut self.notifier().handler_mut().events);
         if events.iter().any(Event::is_overflow) {
             self.fail("the kernel queue overflowed: this seed cannot be checked");
         }

@@ -126,7 +126,7 @@ fn renaming_a_watched_directory_rewrites_every_path_below() {
     let want = ["IN_MOVED_FROM|IN_ISDIR a", "IN_MOVED_TO|IN_ISDIR x", "IN_MOVE_SELF x", "IN_CREATE x/b/c/f"];
     assert_eq!(lines(&events, &t.w), want, "IN_MOVE_SELF already carries the new path");
     assert_eq!(events[1].src_pathname(), Some(t.p("a").as_path()));
-    assert!(events[2].dir());
+    assert!(events[2].is_dir());
     assert_eq!(events[3].wd(), c_wd);
     assert_eq!(wm.get_wd(t.p("x/b/c")), Some(c_wd));
     assert_eq!(wm.get_wd(t.p("a/b/c")), None);
@@ -315,7 +315,7 @@ fn a_watched_file_renamed_is_followed() {
     fs::write(t.p("g"), b"x").unwrap();
     let events = wait_event(&mut n, &rec, Mask::IN_MODIFY, t.p("g"));
     assert_eq!(lines(&events, &t.w), ["IN_MOVE_SELF g", "IN_MODIFY g"]);
-    assert!(!events[0].dir());
+    assert!(!events[0].is_dir());
     assert_eq!(wm.get_path(wd), Some(t.p("g")));
 }
 

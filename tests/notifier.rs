@@ -226,7 +226,7 @@ fn coalesce_events_drops_repeats_within_a_pass() {
         t.touch(&["a", "b"]);
         let (wm, mut n, rec) = notifier();
         wm.add_watch(&t.w, Mask::IN_MODIFY).apply().unwrap();
-        n.coalesce_events(coalesce);
+        n.set_coalesce_events(coalesce);
         let open = |name| OpenOptions::new().append(true).open(t.p(name)).unwrap();
         let (mut a, mut b) = (open("a"), open("b"));
         for _ in 0..3 {
@@ -255,8 +255,8 @@ fn coalescing_can_be_switched_off_again() {
     t.touch(&["a", "b"]);
     let (wm, mut n, rec) = notifier();
     wm.add_watch(&t.w, Mask::IN_MODIFY).apply().unwrap();
-    n.coalesce_events(true);
-    n.coalesce_events(false);
+    n.set_coalesce_events(true);
+    n.set_coalesce_events(false);
     let mut a = OpenOptions::new().append(true).open(t.p("a")).unwrap();
     let mut b = OpenOptions::new().append(true).open(t.p("b")).unwrap();
     for _ in 0..2 {

@@ -82,7 +82,7 @@ fn an_overflow_is_reported_and_recovered_without_loss() {
     let start = events.iter().position(|e| e.mask() == Mask::GW_RESYNC_START).unwrap();
     let end = events.iter().position(|e| e.mask() == Mask::GW_RESYNC_END).unwrap();
     assert!(overflow < start && start < end, "overflow, then the resync's notices");
-    assert!(events[start + 1..end].iter().all(Event::recovered), "what the resync reports is marked");
+    assert!(events[start + 1..end].iter().all(Event::is_recovered), "what the resync reports is marked");
     assert!(events[start + 1..end].iter().any(|e| e.mask() == Mask::IN_CREATE), "the resync found lost creates");
 
     let counts = counts(&events);
@@ -113,7 +113,7 @@ fn an_overflow_without_recovery_is_still_delivered() {
     let seen = || rec.events().iter().any(Event::is_overflow);
     drain_until(&mut n, seen, Duration::from_secs(30));
     settle(&mut n);
-    assert!(rec.events().iter().all(|e| !e.recovered() && e.mask() != Mask::GW_RESYNC_START));
+    assert!(rec.events().iter().all(|e| !e.is_recovered() && e.mask() != Mask::GW_RESYNC_START));
 }
 
 // ---- The watch limit (a user namespace with its own max_inotify_watches) ----

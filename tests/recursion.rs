@@ -18,7 +18,7 @@ fn watched_paths(wm: &greenwatch::WatchManager) -> Vec<PathBuf> {
     paths
 }
 
-const DIR_CREATE: Mask = Mask::from_bits(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
+const DIR_CREATE: Mask = Mask::from_bits_retain(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
 
 #[test]
 fn rec_watches_every_directory_of_an_existing_tree() {
@@ -29,7 +29,7 @@ fn rec_watches_every_directory_of_an_existing_tree() {
     let results = wm.add_watch(&t.w, Mask::IN_CREATE).rec(true).apply().unwrap();
     assert_eq!(results.watched(), 5);
     assert_eq!(watched_paths(&wm), [t.w.clone(), t.p("a"), t.p("a/b"), t.p("a/b/c"), t.p("d")]);
-    assert!(wm.watches().iter().all(|w| w.rec() && w.dir()));
+    assert!(wm.watches().iter().all(|w| w.is_recursive() && w.is_dir()));
     t.touch(&["x", "a/x", "a/b/x", "a/b/c/x", "d/x"]);
     wait_event(&mut n, &rec, Mask::IN_CREATE, t.p("d/x"));
     assert_eq!(
@@ -65,7 +65,7 @@ fn auto_add_without_rec_leaves_existing_subdirectories_alone() {
     fs::create_dir(t.p("new")).unwrap();
     wait_event(&mut n, &rec, DIR_CREATE, t.p("new"));
     assert!(wm.get_wd(t.p("new")).is_some());
-    assert!(wm.get_watch(wm.get_wd(t.p("new")).unwrap()).unwrap().auto_add(), "inherited");
+    assert!(wm.get_watch(wm.get_wd(t.p("new")).unwrap()).unwrap().is_auto_add(), "inherited");
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn symlinks_are_plain_creates_and_never_followed() {
     std::os::unix::fs::symlink(t.out.join("target"), t.p("new-link")).unwrap();
     wait_event(&mut n, &rec, Mask::IN_CREATE, t.p("new-link"));
     assert_eq!(wm.len(), 1, "auto_add does not follow it either");
-    assert!(!rec.events()[0].dir());
+    assert!(!rec.events()[0].is_dir());
 }
 
 #[test]
@@ -210,8 +210,8 @@ fn rm_r_subtree_reports_in_kernel_order_and_drops_the_watches() {
     let wds: Vec<_> = events.iter().map(|e| e.wd()).collect();
     let root = wm.get_wd(&t.w).unwrap();
     assert_eq!(wds, [sub_wd, sub_wd, inner_wd, inner_wd, inner_wd, sub_wd, sub_wd, sub_wd, root]);
-    assert!(events[3].dir() && events[6].dir(), "IN_DELETE_SELF of a watched directory has dir=True");
-    assert!(!events[4].dir(), "IN_IGNORED has dir=False");
+    assert!(events[3].is_dir() && events[6].is_dir(), "IN_DELETE_SELF of a watched directory has dir=True");
+    assert!(!events[4].is_dir(), "IN_IGNORED has dir=False");
     assert_eq!(watched_paths(&wm), std::slice::from_ref(&t.w));
 }
 

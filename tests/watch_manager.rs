@@ -36,7 +36,7 @@ fn add_watch_then_get_wd_and_get_path() {
     assert!(wm.get_path(wd + 100).is_none());
     let watch = wm.get_watch(wd).unwrap();
     assert_eq!((watch.wd(), watch.path(), watch.mask()), (wd, t.w.as_path(), Mask::IN_CREATE));
-    assert!(watch.dir() && !watch.auto_add() && !watch.rec() && !watch.has_proc_fun());
+    assert!(watch.is_dir() && !watch.is_auto_add() && !watch.is_recursive() && !watch.has_proc_fun());
     assert_eq!(wm.watches(), vec![watch]);
 }
 
@@ -84,7 +84,7 @@ fn adding_the_same_path_twice_returns_the_same_wd() {
     assert_eq!(wm.len(), 1);
     let watch = wm.get_watch(first).unwrap();
     assert_eq!(watch.mask(), Mask::IN_DELETE, "the new options replace the old, as in pyinotify");
-    assert!(watch.auto_add());
+    assert!(watch.is_auto_add());
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn a_watched_file_reports_its_own_events_and_goes_away() {
     t.touch(&["f"]);
     let (wm, mut n, rec) = notifier();
     let wd = wm.add_watch(t.p("f"), Mask::ALL_EVENTS).apply().unwrap().wd(t.p("f")).unwrap();
-    assert!(!wm.get_watch(wd).unwrap().dir());
+    assert!(!wm.get_watch(wd).unwrap().is_dir());
     fs::write(t.p("f"), b"data").unwrap();
     fs::remove_file(t.p("f")).unwrap();
     let events = common::wait_for(&mut n, &rec, |evs| evs.iter().any(|e| e.mask() == Mask::IN_IGNORED));
@@ -132,7 +132,7 @@ fn a_watched_file_reports_its_own_events_and_goes_away() {
         got,
         ["IN_OPEN f", "IN_MODIFY f", "IN_CLOSE_WRITE f", "IN_ATTRIB f", "IN_DELETE_SELF f", "IN_IGNORED f"]
     );
-    assert!(!events[4].dir(), "IN_DELETE_SELF of a file has dir=False");
+    assert!(!events[4].is_dir(), "IN_DELETE_SELF of a file has dir=False");
     assert!(wm.is_empty(), "IN_IGNORED removes the watch");
 }
 
@@ -186,7 +186,7 @@ fn update_watch_switches_auto_add_off_and_on() {
     let (wm, mut n, rec) = notifier();
     let wd = wm.add_watch(&t.w, Mask::IN_CREATE).auto_add(true).apply().unwrap().wd(&t.w).unwrap();
     wm.update_watch(wd).auto_add(false).quiet(false).apply().unwrap();
-    assert!(!wm.get_watch(wd).unwrap().auto_add());
+    assert!(!wm.get_watch(wd).unwrap().is_auto_add());
     fs::create_dir(t.p("off")).unwrap();
     wait_event(&mut n, &rec, Mask::IN_CREATE | Mask::IN_ISDIR, t.p("off"));
     assert!(wm.get_wd(t.p("off")).is_none(), "auto_add off: the new directory is not watched");
@@ -450,6 +450,6 @@ fn root_directory_replaced_by_rename_is_reported_gone() {
     fs::rename(t.p("d.new"), t.p("d")).unwrap();
     let events = common::wait_for(&mut n, &rec, |evs| evs.iter().any(|e| e.mask() == Mask::IN_IGNORED));
     assert_eq!(lines(&events, &t.w), ["IN_DELETE_SELF d", "IN_IGNORED d"]);
-    assert!(events[0].dir());
+    assert!(events[0].is_dir());
     assert!(wm.is_empty());
 }

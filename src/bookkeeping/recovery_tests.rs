@@ -11,12 +11,12 @@ use super::*;
 use crate::fs_view::fake::FakeFs;
 use crate::tree::Outcome;
 
-const CREATE_DIR: Mask = Mask::from_bits(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
-const DELETE_DIR: Mask = Mask::from_bits(Mask::IN_DELETE.bits() | Mask::IN_ISDIR.bits());
+const CREATE_DIR: Mask = Mask::from_bits_retain(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
+const DELETE_DIR: Mask = Mask::from_bits_retain(Mask::IN_DELETE.bits() | Mask::IN_ISDIR.bits());
 
 fn render(r: &Routed) -> String {
     let ev = &r.event;
-    let mark = if ev.recovered() { "R " } else { "" };
+    let mark = if ev.is_recovered() { "R " } else { "" };
     format!("{mark}{} {}", ev.maskname(), ev.pathname().display())
 }
 

@@ -16,7 +16,7 @@ use crate::tree::Outcome;
 use crate::watch_table::WatchOptions;
 
 const fn or(a: Mask, b: Mask) -> Mask {
-    Mask::from_bits(a.bits() | b.bits())
+    Mask::from_bits_retain(a.bits() | b.bits())
 }
 
 const CREATE: Mask = Mask::IN_CREATE;

@@ -155,7 +155,7 @@ impl Kept {
     /// Copies `event` in.
     pub(super) fn keep(&mut self, event: &Event) {
         (self.wd, self.mask, self.cookie) = (event.wd(), event.mask(), event.cookie());
-        (self.dir, self.recovered) = (event.dir(), event.recovered());
+        (self.dir, self.recovered) = (event.is_dir(), event.is_recovered());
         self.name.clear();
         self.name.push(event.name());
         self.path.as_mut_os_string().clear();

@@ -177,7 +177,7 @@ pub fn dump(events: &[Event]) -> String {
 /// Drops directory reads (the bookkeeping's own listings are seen by the watches).
 pub fn without_dir_reads(events: Vec<Event>) -> Vec<Event> {
     let reads = Mask::IN_OPEN | Mask::IN_ACCESS | Mask::IN_CLOSE_NOWRITE;
-    events.into_iter().filter(|e| !(e.dir() && e.mask().intersects(reads))).collect()
+    events.into_iter().filter(|e| !(e.is_dir() && e.mask().intersects(reads))).collect()
 }
 
 /// A temporary directory holding `w` (to watch) and `out` (never watched), with

@@ -1,32 +1,38 @@
-//! The current local time as text, formatted by strftime(3), for `--format`'s `%T`.
+//! The current local time as text, for `--format`'s `%T`: strftime-style
+//! conversions formatted by jiff's `strtime` in the system time zone (`TZ`, else
+//! `/etc/localtime`), so the common conversions print what strftime(3) prints.
 
-use std::ffi::CString;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::Timestamp;
+use jiff::fmt::strtime;
+use jiff::tz::TimeZone;
 
 /// The default of `--timefmt`: ISO 8601 with the UTC offset.
 pub const DEFAULT_TIMEFMT: &str = "%Y-%m-%dT%H:%M:%S%z";
 
-/// Longest text one `%T` may produce.
-const MAX_TEXT: usize = 4096;
-
 /// Formats the current time with a fixed strftime format, once per second at most.
 #[derive(Debug)]
 pub struct Clock {
-    format: CString,
+    format: String,
+    tz: TimeZone,
     /// The second `text` was made for (`None` before the first call).
     second: Option<i64>,
     text: Vec<u8>,
 }
 
 impl Clock {
-    /// A clock for `format` (strftime conversions).
+    /// A clock for `format` (strftime conversions) in the system time zone.
     ///
     /// # Errors
     ///
-    /// A message if the format holds a NUL character.
+    /// A message naming `--timefmt` if a conversion is unknown or incomplete.
     pub fn new(format: &str) -> Result<Clock, String> {
-        let format = CString::new(format).map_err(|_| "--timefmt must not contain a NUL character".to_owned())?;
-        Ok(Clock { format, second: None, text: Vec::new() })
+        let clock = Clock { format: format.to_owned(), tz: TimeZone::system(), second: None, text: Vec::new() };
+        clock
+            .format_at(0)
+            .map_err(|e| format!("--timefmt {format:?}: {e} (strftime conversions, e.g. {DEFAULT_TIMEFMT})"))?;
+        Ok(clock)
     }
 
     /// The current local time, formatted.
@@ -34,38 +40,16 @@ impl Clock {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         if self.second != Some(now) {
-            self.text = format_local(now, &self.format);
+            self.text = self.format_at(now).map(String::into_bytes).unwrap_or_default();
             self.second = Some(now);
         }
         &self.text
     }
-}
 
-/// `strftime(format, localtime_r(secs))`; empty if the time cannot be converted
-/// or the text would be longer than [`MAX_TEXT`].
-#[allow(unsafe_code)]
-fn format_local(secs: i64, format: &CString) -> Vec<u8> {
-    if format.as_bytes().is_empty() {
-        return Vec::new();
-    }
-    let time: libc::time_t = secs;
-    // SAFETY: `tm` is plain old data (integers and a nullable pointer), so all
-    // zeroes is a valid value.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers are valid for the call; `localtime_r` is thread-safe.
-    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
-        return Vec::new();
-    }
-    let mut buf = vec![0u8; 256];
-    loop {
-        // SAFETY: `buf` is writable for `buf.len()` bytes, `format` is a
-        // NUL-terminated string and `tm` was filled by `localtime_r`.
-        let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), buf.len(), format.as_ptr(), &tm) };
-        if n > 0 || buf.len() >= MAX_TEXT {
-            buf.truncate(n);
-            return buf;
-        }
-        buf.resize(buf.len() * 2, 0);
+    /// `secs` since the epoch in the clock's zone, formatted.
+    fn format_at(&self, secs: i64) -> Result<String, jiff::Error> {
+        let zoned = Timestamp::from_second(secs)?.to_zoned_datetime(self.tz.clone());
+        strtime::format(&self.format, &zoned)
     }
 }
 
@@ -85,12 +69,50 @@ mod tests {
     fn literal_text_and_empty_formats() {
         assert_eq!(Clock::new("at %%").unwrap().now(), b"at %");
         assert_eq!(Clock::new("").unwrap().now(), b"");
-        assert!(Clock::new("a\0b").is_err());
     }
 
     #[test]
-    fn a_long_text_grows_the_buffer() {
-        let format = "x".repeat(1000);
-        assert_eq!(Clock::new(&format).unwrap().now().len(), 1000);
+    fn a_long_text_is_whole() {
+        let format = "x".repeat(5000);
+        assert_eq!(Clock::new(&format).unwrap().now().len(), 5000);
+    }
+
+    #[test]
+    fn an_unknown_conversion_is_refused_with_the_option_named() {
+        let err = Clock::new("%Y %").unwrap_err();
+        assert!(err.starts_with("--timefmt \"%Y %\": "), "{err}");
+    }
+
+    /// The common conversions print what strftime(3) prints: compared with
+    /// date(1) (glibc's strftime) at fixed instants in three zones, summer and
+    /// winter. Not in the list: `%r` (jiff pads the hour with no zero, glibc
+    /// with one) and the locale's `%c`, `%x`, `%X`.
+    #[test]
+    fn common_conversions_match_strftime() {
+        const FORMATS: &[&str] = &[
+            DEFAULT_TIMEFMT,
+            "%a %A %b %B %h %d %e %j %m %y %Y %C",
+            "%H %I %k %l %M %S %p %P %s",
+            "%z %Z %F %T %D %R %u %w %U %W %V %G %g",
+            "at %% %n%t.",
+        ];
+        for zone in ["UTC", "America/New_York", "Asia/Kolkata"] {
+            for secs in [1_720_000_000_i64, 1_700_000_005] {
+                let tz = TimeZone::get(zone).unwrap();
+                for format in FORMATS {
+                    let clock = Clock { format: (*format).to_owned(), tz: tz.clone(), second: None, text: Vec::new() };
+                    let ours = clock.format_at(secs).unwrap();
+                    let date = std::process::Command::new("date")
+                        .env("TZ", zone)
+                        .env("LC_ALL", "C")
+                        .arg(format!("--date=@{secs}"))
+                        .arg(format!("+{format}"))
+                        .output()
+                        .unwrap();
+                    let theirs = String::from_utf8(date.stdout).unwrap();
+                    assert_eq!(ours, theirs.strip_suffix('\n').unwrap(), "{zone} {secs} {format}");
+                }
+            }
+        }
     }
 }

@@ -38,7 +38,7 @@ impl Job {
             ("GREENWATCH_MASK", text(event.mask().bits().to_string())),
             ("GREENWATCH_WD", text(event.wd().to_string())),
             ("GREENWATCH_COOKIE", text(event.cookie().to_string())),
-            ("GREENWATCH_DIR", text(u8::from(event.dir()).to_string())),
+            ("GREENWATCH_DIR", text(u8::from(event.is_dir()).to_string())),
             ("GREENWATCH_SRC_PATHNAME", event.src_pathname().map(|p| p.as_os_str().to_owned())),
         ];
         Job { vars, pathname }

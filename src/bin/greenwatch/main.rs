@@ -3,7 +3,7 @@
 //! Run `greenwatch --help` for the manual. The binary uses only the crate's public API.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod args;
 mod clock;

@@ -86,7 +86,7 @@ impl Output {
     /// `repr(stats)` and `str(stats)`, each on its own line.
     fn print_stats(&mut self) {
         if let Style::Stats(stats) = &self.style {
-            let text = format!("{stats:?}\n{stats}\n");
+            let text = format!("{}\n{stats}\n", stats.repr());
             self.buf.extend_from_slice(text.as_bytes());
             self.unprinted_stats = false;
         }

@@ -29,14 +29,14 @@ pub fn run(args: &Args) -> Result<(), Fail> {
     let wm = WatchManager::new()?;
     wm.set_recovery(args.recovery());
     let mut notifier = build_notifier(&wm, args, style)?;
-    let abandon = notifier.handler().commands.as_ref().map(CommandQueue::abandon_flag);
+    let abandon = notifier.handler_mut().commands.as_ref().map(CommandQueue::abandon_flag);
     signals::install(notifier.stop_handle(), abandon)?;
     watch::establish(&wm, args, mask, filter)?;
     if let Some(after) = args.timeout.filter(|t| !t.is_zero()) {
         deadline::spawn(after, notifier.stop_handle())?;
     }
     let result = event_loop(&mut notifier, args.verbose);
-    if let Some(commands) = notifier.handler().commands.take() {
+    if let Some(commands) = notifier.handler_mut().commands.take() {
         commands.finish();
     }
     result
@@ -58,14 +58,14 @@ fn event_loop(notifier: &mut Notifier<CliHandler>, verbose: bool) -> Result<(), 
     pipe::widen(stdout.as_fd());
     let mut write_error = None;
     let result = notifier.run_with(|n| after_pass(n, &mut stdout, &mut write_error, verbose));
-    if let Some(err) = notifier.handler().write_error.take() {
+    if let Some(err) = notifier.handler_mut().write_error.take() {
         write_error.get_or_insert(err); // a write in the middle of a pass (a burst)
     }
     if result.is_ok() && write_error.is_none() && notifier.stop_handle().is_stopped() {
         drain(notifier);
     }
-    notifier.handler().output.end_run();
-    if let Err(err) = notifier.handler().output.flush_to(&mut stdout) {
+    notifier.handler_mut().output.end_run();
+    if let Err(err) = notifier.handler_mut().output.flush_to(&mut stdout) {
         write_error.get_or_insert(err);
     }
     result?;
@@ -83,7 +83,7 @@ fn after_pass(
     for err in n.watch_manager().take_failures() {
         eprintln!("greenwatch: {err}");
     }
-    let output = &mut n.handler().output;
+    let output = &mut n.handler_mut().output;
     output.end_pass();
     if let Err(err) = output.flush_to(stdout) {
         *write_error = Some(err);
@@ -101,7 +101,7 @@ fn after_pass(
 /// After SIGINT, SIGTERM or `--timeout`: one last read, so every event that
 /// happened before the stop is reported (unless `--count` is already reached).
 fn drain(notifier: &mut Notifier<CliHandler>) {
-    if notifier.handler().limit_reached() {
+    if notifier.handler_mut().limit_reached() {
         return;
     }
     if let Ok(true) = notifier.check_events(Some(Duration::ZERO))

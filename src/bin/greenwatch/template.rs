@@ -90,14 +90,14 @@ impl Template {
     /// entry or carries `IN_ISDIR`, else remembered, else asked of `wm`.
     fn watch_is_dir(&mut self, event: &Event, wm: &WatchManager) -> bool {
         let wd = event.wd();
-        if !event.name().is_empty() || event.dir() {
+        if !event.name().is_empty() || event.is_dir() {
             self.dirs.insert(wd, true);
             return true;
         }
         if event.mask().contains(Mask::IN_IGNORED) {
             return self.dirs.remove(&wd).unwrap_or(false);
         }
-        *self.dirs.entry(wd).or_insert_with(|| wm.get_watch(wd).is_some_and(|w| w.dir()))
+        *self.dirs.entry(wd).or_insert_with(|| wm.get_watch(wd).is_some_and(|w| w.is_dir()))
     }
 }
 
