@@ -173,6 +173,7 @@ mod roots;
 mod settle;
 mod spawner;
 mod stream;
+mod stop_handle;
 mod sys;
 mod tree;
 mod wait;

@@ -3,80 +3,14 @@
 //! pyinotify counterpart: `Notifier` and `ThreadedNotifier`.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use event_listener::{Event as Signal, Listener};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::Pipeline;
 use crate::process_event::{Flow, ProcessEvent};
-use crate::wait::Waiter;
+pub use crate::stop_handle::StopHandle;
 use crate::watch_manager::WatchManager;
-
-/// Ends a notifier's loop from any thread: cloneable, idempotent, wakes the
-/// waiting loop at once (no polling interval, no timer while idle).
-///
-/// # Examples
-///
-/// ```
-/// use greenwatch::{Event, Notifier, WatchManager};
-///
-/// let wm = WatchManager::new()?;
-/// let mut notifier = Notifier::new(wm, |_: &Event| ())?;
-/// let stop = notifier.stop_handle();
-/// let t = std::thread::spawn(move || stop.stop());
-/// notifier.run()?; // returns once stop() is called
-/// t.join().unwrap();
-/// # Ok::<(), greenwatch::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct StopHandle {
-    inner: Arc<StopInner>,
-}
-
-struct StopInner {
-    stopped: AtomicBool,
-    waiter: Waiter,
-    signal: Signal,
-}
-
-impl StopHandle {
-    /// Asks the loop to end; it returns after the event being dispatched, if any.
-    pub fn stop(&self) {
-        self.inner.stopped.store(true, Ordering::SeqCst);
-        self.inner.signal.notify(usize::MAX);
-        self.inner.waiter.wake();
-    }
-
-    /// True once [`StopHandle::stop`] was called.
-    #[must_use]
-    pub fn is_stopped(&self) -> bool {
-        self.inner.stopped.load(Ordering::SeqCst)
-    }
-
-    /// Clears the stop request, so the loop can run again.
-    pub fn reset(&self) {
-        self.inner.stopped.store(false, Ordering::SeqCst);
-    }
-
-    /// Sleeps up to `dur`, waking early on `stop`. True if stopped.
-    fn sleep(&self, dur: Duration) -> bool {
-        let listener = self.inner.signal.listen();
-        if !self.is_stopped() {
-            let _ = listener.wait_timeout(dur);
-        }
-        self.is_stopped()
-    }
-}
-
-impl fmt::Debug for StopHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StopHandle").field("stopped", &self.is_stopped()).finish()
-    }
-}
 
 /// Reads the inotify fd, applies the bookkeeping and calls the handlers, on the
 /// calling thread (pyinotify's `Notifier`).
@@ -113,14 +47,22 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// The OS error of creating the wake-up eventfd (`EMFILE`: too many open files).
     pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
-        let inner = StopInner { stopped: AtomicBool::new(false), waiter: Waiter::new()?, signal: Signal::new() };
-        Ok(Notifier {
-            pipeline: Pipeline::new(wm),
-            handler: default_handler,
-            stop: StopHandle { inner: Arc::new(inner) },
-            read_freq: Duration::ZERO,
-            timeout: None,
-        })
+        let stop = StopHandle::new();
+        stop.waiter()?;
+        Ok(Notifier { pipeline: Pipeline::new(wm), handler: default_handler, stop, read_freq: Duration::ZERO, timeout: None })
+    }
+
+    /// Uses `stop` (e.g. made with [`StopHandle::new`] before the notifier, and
+    /// already given to a handler) instead of the notifier's own handle. One
+    /// handle may stop several notifiers.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of creating the handle's wake-up eventfd, if it has none yet.
+    pub fn with_stop_handle(mut self, stop: StopHandle) -> Result<Self> {
+        stop.waiter()?;
+        self.stop = stop;
+        Ok(self)
     }
 
     /// Read at most once per `read_freq`, so events arrive in larger batches
@@ -179,7 +121,11 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// The OS error of `ppoll`, passed through (`EINTR` resumes the wait).
     pub fn check_events(&mut self, timeout: Option<Duration>) -> Result<bool> {
-        let ready = self.stop.inner.waiter.wait(self.pipeline.wm.fd(), timeout.or(self.timeout))?;
+        let waiter = self.stop.waiter()?;
+        let ready = waiter.wait(self.pipeline.wm.fd(), timeout.or(self.timeout))?;
+        if ready.woken && self.stop.is_stopped() {
+            waiter.wake(); // keep the wake-up for other notifiers sharing the handle
+        }
         Ok(ready.readable)
     }
 
@@ -236,7 +182,7 @@ impl<H: ProcessEvent> Notifier<H> {
             }
             if let Some(rest) = self.read_freq.checked_sub(started.elapsed())
                 && !rest.is_zero()
-                && self.stop.sleep(rest)
+                && self.stop.wait_timeout(rest)
             {
                 return Ok(());
             }
