@@ -3,11 +3,14 @@
 //! pyinotify counterpart: `Notifier` and `ThreadedNotifier`.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::Pipeline;
+use crate::handler_failure::{FailurePolicy, HandlerFailure};
+use crate::pipeline::{Pipeline, dispatch_one};
 use crate::process_event::{Flow, ProcessEvent};
 pub use crate::stop_handle::StopHandle;
 use crate::watch_manager::WatchManager;
@@ -20,6 +23,43 @@ use crate::watch_manager::WatchManager;
 /// while nothing happens, with no timer.
 ///
 /// [`AddWatch::proc_fun`]: crate::AddWatch::proc_fun
+///
+/// # Handler panics
+///
+/// pyinotify programs wrap their handlers in `try: … except Exception: print(…)`;
+/// here that is the default. A handler (default or per-watch) that panics is
+/// contained: its event is consumed and reported to
+/// [`on_handler_error`](Notifier::on_handler_error) (by default on standard
+/// error, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
+/// events queued after it stay queued and are dispatched next, and the loop goes
+/// on. The same handler gets the next events: if a panic can leave its state
+/// broken, set [`stop_on_handler_error`](Notifier::stop_on_handler_error), and
+/// `run` returns the failure as an [`ErrorKind::Stopped`] error while the events
+/// after it stay queued for a later `process_events`. (The panic hook still runs,
+/// so the panic message is printed as usual unless you replace the hook.)
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use greenwatch::{ErrorKind, Event, Mask, Notifier, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let failures = Arc::new(Mutex::new(Vec::new()));
+/// let log = failures.clone();
+/// let mut notifier = Notifier::new(wm, |ev: &Event| {
+///     if ev.name() == "bad" {
+///         panic!("cannot parse {}", ev.pathname().display());
+///     }
+/// })?
+/// .on_handler_error(move |f| log.lock().unwrap().push(f.to_string()))
+/// .stop_on_handler_error(true);
+/// std::fs::write(dir.path().join("bad"), "")?;
+/// let err = notifier.run().unwrap_err(); // the panic stopped the loop
+/// assert_eq!(err.kind(), ErrorKind::Stopped);
+/// assert!(failures.lock().unwrap()[0].ends_with("/bad"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Examples
 ///
@@ -37,6 +77,9 @@ pub struct Notifier<H> {
     stop: StopHandle,
     read_freq: Duration,
     timeout: Option<Duration>,
+    policy: FailurePolicy,
+    /// The failure that stopped the loop (with `stop_on_handler_error`).
+    fatal: Option<String>,
 }
 
 impl<H: ProcessEvent> Notifier<H> {
@@ -49,7 +92,15 @@ impl<H: ProcessEvent> Notifier<H> {
     pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
         let stop = StopHandle::new();
         stop.waiter()?;
-        Ok(Notifier { pipeline: Pipeline::new(wm), handler: default_handler, stop, read_freq: Duration::ZERO, timeout: None })
+        Ok(Notifier {
+            pipeline: Pipeline::new(wm),
+            handler: default_handler,
+            stop,
+            read_freq: Duration::ZERO,
+            timeout: None,
+            policy: FailurePolicy::default(),
+            fatal: None,
+        })
     }
 
     /// Uses `stop` (e.g. made with [`StopHandle::new`] before the notifier, and
@@ -97,6 +148,24 @@ impl<H: ProcessEvent> Notifier<H> {
         self.pipeline.set_coalesce(coalesce);
     }
 
+    /// Calls `callback` with each handler panic (the event and the panic's
+    /// message) instead of the default report. See [Handler panics](Notifier#handler-panics).
+    #[must_use]
+    pub fn on_handler_error(mut self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
+        self.policy.report = Arc::new(callback);
+        self
+    }
+
+    /// `true`: the first handler panic stops the loop after it is reported;
+    /// [`Notifier::run`] returns it as an [`ErrorKind::Stopped`] error and
+    /// [`Notifier::process_events`] returns [`Flow::Stop`]. Default: `false`
+    /// (report it and go on with the next event).
+    #[must_use]
+    pub fn stop_on_handler_error(mut self, stop: bool) -> Self {
+        self.policy.stop = stop;
+        self
+    }
+
     /// A handle that ends [`Notifier::run`] from any thread.
     #[must_use]
     pub fn stop_handle(&self) -> StopHandle {
@@ -140,12 +209,36 @@ impl<H: ProcessEvent> Notifier<H> {
     }
 
     /// Applies the bookkeeping to what was read and calls the handlers. Returns
-    /// [`Flow::Stop`] if a handler asked to stop; events after it stay queued.
+    /// [`Flow::Stop`] if a handler asked to stop (or panicked, with
+    /// [`stop_on_handler_error`](Notifier::stop_on_handler_error)); events after
+    /// it stay queued. A handler panic is contained and reported (see
+    /// [Handler panics](Notifier#handler-panics)).
     pub fn process_events(&mut self) -> Flow {
         self.pipeline.process_raw();
-        let (_, flow) = self.pipeline.dispatch_all(&mut self.handler);
+        let flow = self.dispatch_queued();
         self.pipeline.end_pass();
         flow
+    }
+
+    /// Dispatches queued events until the queue is empty or a handler stops the
+    /// loop; a panic is reported, and consumes only its own event.
+    fn dispatch_queued(&mut self) -> Flow {
+        while let Some(routed) = self.pipeline.pop_routed() {
+            let handler = &mut self.handler;
+            match catch_unwind(AssertUnwindSafe(|| dispatch_one(&routed, handler))) {
+                Ok(Flow::Stop) => return Flow::Stop,
+                Ok(_) => {}
+                Err(payload) => {
+                    let failure = HandlerFailure::from_panic(routed.event, &*payload);
+                    (self.policy.report)(&failure);
+                    if self.policy.stop {
+                        self.fatal.get_or_insert_with(|| failure.to_string());
+                        return Flow::Stop;
+                    }
+                }
+            }
+        }
+        Flow::Continue
     }
 
     /// Events processed but not yet dispatched (after a handler asked to stop).
@@ -159,7 +252,10 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// # Errors
     ///
-    /// An OS error from waiting or reading; the notifier can be run again after it.
+    /// An OS error from waiting or reading; with
+    /// [`stop_on_handler_error`](Notifier::stop_on_handler_error), the handler
+    /// panic that stopped it ([`ErrorKind::Stopped`]). The notifier can be run
+    /// again after either.
     #[doc(alias = "loop")]
     pub fn run(&mut self) -> Result<()> {
         self.run_with(|_| Flow::Continue)
@@ -174,7 +270,7 @@ impl<H: ProcessEvent> Notifier<H> {
     pub fn run_with<F: FnMut(&mut Self) -> Flow>(&mut self, mut callback: F) -> Result<()> {
         loop {
             if self.process_events() == Flow::Stop || callback(self) == Flow::Stop || self.stop.is_stopped() {
-                return Ok(());
+                return self.fatal.take().map_or(Ok(()), |m| Err(Error::new(ErrorKind::Stopped, m)));
             }
             let started = Instant::now();
             if !self.check_events(None)? {
@@ -205,8 +301,11 @@ impl<H> fmt::Debug for Notifier<H> {
 /// [`start`](ThreadedNotifier::start), [`stop`](ThreadedNotifier::stop),
 /// [`join`](ThreadedNotifier::join). Dropping it stops and joins the thread.
 ///
-/// A handler that panics ends the thread; `stop`/`join` then report
-/// [`ErrorKind::Stopped`] instead of taking the caller down.
+/// A handler that panics is contained and reported as on a [`Notifier`] (see
+/// [Handler panics](Notifier#handler-panics)); the thread goes on, unless
+/// [`stop_on_handler_error`](Notifier::stop_on_handler_error) was set
+/// (configure it on a `Notifier` and use [`ThreadedNotifier::from_notifier`]),
+/// and then `stop`/`join` return the failure as [`ErrorKind::Stopped`].
 ///
 /// # Examples
 ///
