@@ -120,7 +120,9 @@ impl MovePairer {
         let from = held.and_then(|i| self.held.remove(i)).map(|(from, _)| from);
         let kind = match (to.src_pathname(), from) {
             (Some(src), _) => EventKind::Rename { from: src.to_owned(), to: to.pathname().into_owned() },
-            (None, Some(from)) => EventKind::Rename { from: from.pathname().into_owned(), to: to.pathname().into_owned() },
+            (None, Some(from)) => {
+                EventKind::Rename { from: from.pathname().into_owned(), to: to.pathname().into_owned() }
+            }
             (None, None) => EventKind::MoveIn,
         };
         Change { kind, event: to }
