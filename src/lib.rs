@@ -173,6 +173,8 @@ pub mod reader;
 mod recovery;
 mod roots;
 mod settle;
+#[cfg(feature = "signal")]
+mod signal;
 mod spawner;
 mod stop_handle;
 mod stream;
@@ -198,6 +200,8 @@ pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
 pub use notifier_handle::{DispatchStats, NotifierHandle};
 pub use pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer, Moves};
 pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
+#[cfg(feature = "signal")]
+pub use signal::CtrlC;
 pub use spawner::{LaneFuture, Spawner};
 pub use stream::EventStream;
 pub use tree::Outcome;
