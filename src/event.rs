@@ -167,6 +167,12 @@ impl Event {
     }
 
     /// On an `IN_MOVED_TO` paired with its `IN_MOVED_FROM`: where the entry came from.
+    ///
+    /// Set on every `IN_MOVED_TO` whose `IN_MOVED_FROM` the bookkeeping saw, that
+    /// is a rename whose source and destination are both in watched directories
+    /// (not `IN_ONESHOT` ones), **whatever the watch's mask**: unlike pyinotify,
+    /// `IN_MOVED_FROM` need not be asked for. `None` for an entry moved in from
+    /// outside every watched directory.
     #[must_use]
     pub fn src_pathname(&self) -> Option<&Path> {
         self.src_pathname.as_deref()

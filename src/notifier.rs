@@ -4,80 +4,17 @@
 
 use std::fmt;
 use std::os::fd::AsFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use event_listener::{Event as Signal, Listener};
-
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::Pipeline;
+use crate::handler_failure::{FailurePolicy, HandlerFailure};
+use crate::pipeline::{Pipeline, dispatch_one};
 use crate::process_event::{Flow, ProcessEvent};
-use crate::wait::Waiter;
+pub use crate::stop_handle::StopHandle;
 use crate::watch_manager::WatchManager;
-
-/// Ends a notifier's loop from any thread: cloneable, idempotent, wakes the
-/// waiting loop at once (no polling interval, no timer while idle).
-///
-/// # Examples
-///
-/// ```
-/// use greenwatch::{Event, Notifier, WatchManager};
-///
-/// let wm = WatchManager::new()?;
-/// let mut notifier = Notifier::new(wm, |_: &Event| ())?;
-/// let stop = notifier.stop_handle();
-/// let t = std::thread::spawn(move || stop.stop());
-/// notifier.run()?; // returns once stop() is called
-/// t.join().unwrap();
-/// # Ok::<(), greenwatch::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct StopHandle {
-    inner: Arc<StopInner>,
-}
-
-struct StopInner {
-    stopped: AtomicBool,
-    waiter: Waiter,
-    signal: Signal,
-}
-
-impl StopHandle {
-    /// Asks the loop to end; it returns after the event being dispatched, if any.
-    pub fn stop(&self) {
-        self.inner.stopped.store(true, Ordering::SeqCst);
-        self.inner.signal.notify(usize::MAX);
-        self.inner.waiter.wake();
-    }
-
-    /// True once [`StopHandle::stop`] was called.
-    #[must_use]
-    pub fn is_stopped(&self) -> bool {
-        self.inner.stopped.load(Ordering::SeqCst)
-    }
-
-    /// Clears the stop request, so the loop can run again.
-    pub fn reset(&self) {
-        self.inner.stopped.store(false, Ordering::SeqCst);
-    }
-
-    /// Sleeps up to `dur`, waking early on `stop`. True if stopped.
-    fn sleep(&self, dur: Duration) -> bool {
-        let listener = self.inner.signal.listen();
-        if !self.is_stopped() {
-            let _ = listener.wait_timeout(dur);
-        }
-        self.is_stopped()
-    }
-}
-
-impl fmt::Debug for StopHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StopHandle").field("stopped", &self.is_stopped()).finish()
-    }
-}
 
 /// Reads the inotify fd, applies the bookkeeping and calls the handlers, on the
 /// calling thread (pyinotify's `Notifier`).
@@ -87,6 +24,43 @@ impl fmt::Debug for StopHandle {
 /// while nothing happens, with no timer.
 ///
 /// [`AddWatch::proc_fun`]: crate::AddWatch::proc_fun
+///
+/// # Handler panics
+///
+/// pyinotify programs wrap their handlers in `try: … except Exception: print(…)`;
+/// here that is the default. A handler (default or per-watch) that panics is
+/// contained: its event is consumed and reported to
+/// [`on_handler_error`](Notifier::on_handler_error) (by default on standard
+/// error, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
+/// events queued after it stay queued and are dispatched next, and the loop goes
+/// on. The same handler gets the next events: if a panic can leave its state
+/// broken, set [`stop_on_handler_error`](Notifier::stop_on_handler_error), and
+/// `run` returns the failure as an [`ErrorKind::Stopped`] error while the events
+/// after it stay queued for a later `process_events`. (The panic hook still runs,
+/// so the panic message is printed as usual unless you replace the hook.)
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use greenwatch::{ErrorKind, Event, Mask, Notifier, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let failures = Arc::new(Mutex::new(Vec::new()));
+/// let log = failures.clone();
+/// let mut notifier = Notifier::new(wm, |ev: &Event| {
+///     if ev.name() == "bad" {
+///         panic!("cannot parse {}", ev.pathname().display());
+///     }
+/// })?
+/// .on_handler_error(move |f| log.lock().unwrap().push(f.to_string()))
+/// .stop_on_handler_error(true);
+/// std::fs::write(dir.path().join("bad"), "")?;
+/// let err = notifier.run().unwrap_err(); // the panic stopped the loop
+/// assert_eq!(err.kind(), ErrorKind::Stopped);
+/// assert!(failures.lock().unwrap()[0].ends_with("/bad"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Examples
 ///
@@ -104,6 +78,9 @@ pub struct Notifier<H> {
     stop: StopHandle,
     read_freq: Duration,
     timeout: Option<Duration>,
+    policy: FailurePolicy,
+    /// The failure that stopped the loop (with `stop_on_handler_error`).
+    fatal: Option<String>,
 }
 
 impl<H: ProcessEvent> Notifier<H> {
@@ -114,14 +91,30 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// The OS error of creating the wake-up eventfd (`EMFILE`: too many open files).
     pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
-        let inner = StopInner { stopped: AtomicBool::new(false), waiter: Waiter::new()?, signal: Signal::new() };
+        let stop = StopHandle::new();
+        stop.waiter()?;
         Ok(Notifier {
             pipeline: Pipeline::new(wm),
             handler: default_handler,
-            stop: StopHandle { inner: Arc::new(inner) },
+            stop,
             read_freq: Duration::ZERO,
             timeout: None,
+            policy: FailurePolicy::default(),
+            fatal: None,
         })
+    }
+
+    /// Uses `stop` (e.g. made with [`StopHandle::new`] before the notifier, and
+    /// already given to a handler) instead of the notifier's own handle. One
+    /// handle may stop several notifiers.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of creating the handle's wake-up eventfd, if it has none yet.
+    pub fn with_stop_handle(mut self, stop: StopHandle) -> Result<Self> {
+        stop.waiter()?;
+        self.stop = stop;
+        Ok(self)
     }
 
     /// Read at most once per `read_freq`, so events arrive in larger batches
@@ -166,6 +159,24 @@ impl<H: ProcessEvent> Notifier<H> {
         self.pipeline.set_coalesce(coalesce);
     }
 
+    /// Calls `callback` with each handler panic (the event and the panic's
+    /// message) instead of the default report. See [Handler panics](Notifier#handler-panics).
+    #[must_use]
+    pub fn on_handler_error(mut self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
+        self.policy.report = Arc::new(callback);
+        self
+    }
+
+    /// `true`: the first handler panic stops the loop after it is reported;
+    /// [`Notifier::run`] returns it as an [`ErrorKind::Stopped`] error and
+    /// [`Notifier::process_events`] returns [`Flow::Stop`]. Default: `false`
+    /// (report it and go on with the next event).
+    #[must_use]
+    pub fn stop_on_handler_error(mut self, stop: bool) -> Self {
+        self.policy.stop = stop;
+        self
+    }
+
     /// A handle that ends [`Notifier::run`] from any thread.
     #[must_use]
     pub fn stop_handle(&self) -> StopHandle {
@@ -198,7 +209,11 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// The OS error of `ppoll`, passed through (`EINTR` resumes the wait).
     pub fn check_events(&mut self, timeout: Option<Duration>) -> Result<bool> {
-        let ready = self.stop.inner.waiter.wait(self.pipeline.wm.as_fd(), timeout.or(self.timeout))?;
+        let waiter = self.stop.waiter()?;
+        let ready = waiter.wait(self.pipeline.wm.as_fd(), timeout.or(self.timeout))?;
+        if ready.woken && self.stop.is_stopped() {
+            waiter.wake(); // keep the wake-up for other notifiers sharing the handle
+        }
         Ok(ready.readable)
     }
 
@@ -213,12 +228,36 @@ impl<H: ProcessEvent> Notifier<H> {
     }
 
     /// Applies the bookkeeping to what was read and calls the handlers. Returns
-    /// [`Flow::Stop`] if a handler asked to stop; events after it stay queued.
+    /// [`Flow::Stop`] if a handler asked to stop (or panicked, with
+    /// [`stop_on_handler_error`](Notifier::stop_on_handler_error)); events after
+    /// it stay queued. A handler panic is contained and reported (see
+    /// [Handler panics](Notifier#handler-panics)).
     pub fn process_events(&mut self) -> Flow {
         self.pipeline.process_raw();
-        let (_, flow) = self.pipeline.dispatch_all(&mut self.handler);
+        let flow = self.dispatch_queued();
         self.pipeline.end_pass();
         flow
+    }
+
+    /// Dispatches queued events until the queue is empty or a handler stops the
+    /// loop; a panic is reported, and consumes only its own event.
+    fn dispatch_queued(&mut self) -> Flow {
+        while let Some(routed) = self.pipeline.pop_routed() {
+            let handler = &mut self.handler;
+            match catch_unwind(AssertUnwindSafe(|| dispatch_one(&routed, handler))) {
+                Ok(Flow::Stop) => return Flow::Stop,
+                Ok(_) => {}
+                Err(payload) => {
+                    let failure = HandlerFailure::from_panic(routed.event, &*payload);
+                    (self.policy.report)(&failure);
+                    if self.policy.stop {
+                        self.fatal.get_or_insert_with(|| failure.to_string());
+                        return Flow::Stop;
+                    }
+                }
+            }
+        }
+        Flow::Continue
     }
 
     /// Events processed but not yet dispatched (after a handler asked to stop).
@@ -232,7 +271,10 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// # Errors
     ///
-    /// An OS error from waiting or reading; the notifier can be run again after it.
+    /// An OS error from waiting or reading; with
+    /// [`stop_on_handler_error`](Notifier::stop_on_handler_error), the handler
+    /// panic that stopped it ([`ErrorKind::Stopped`]). The notifier can be run
+    /// again after either.
     #[doc(alias = "loop")]
     pub fn run(&mut self) -> Result<()> {
         self.run_with(|_| Flow::Continue)
@@ -247,7 +289,7 @@ impl<H: ProcessEvent> Notifier<H> {
     pub fn run_with<F: FnMut(&mut Self) -> Flow>(&mut self, mut callback: F) -> Result<()> {
         loop {
             if self.process_events() == Flow::Stop || callback(self) == Flow::Stop || self.stop.is_stopped() {
-                return Ok(());
+                return self.fatal.take().map_or(Ok(()), |m| Err(Error::new(ErrorKind::Stopped, m)));
             }
             let started = Instant::now();
             if !self.check_events(None)? {
@@ -255,7 +297,7 @@ impl<H: ProcessEvent> Notifier<H> {
             }
             if let Some(rest) = self.read_freq.checked_sub(started.elapsed())
                 && !rest.is_zero()
-                && self.stop.sleep(rest)
+                && self.stop.wait_timeout(rest)
             {
                 return Ok(());
             }
@@ -278,8 +320,11 @@ impl<H> fmt::Debug for Notifier<H> {
 /// [`start`](ThreadedNotifier::start), [`stop`](ThreadedNotifier::stop),
 /// [`join`](ThreadedNotifier::join). Dropping it stops and joins the thread.
 ///
-/// A handler that panics ends the thread; `stop`/`join` then report
-/// [`ErrorKind::Stopped`] instead of taking the caller down.
+/// A handler that panics is contained and reported as on a [`Notifier`] (see
+/// [Handler panics](Notifier#handler-panics)); the thread goes on, unless
+/// [`stop_on_handler_error`](Notifier::stop_on_handler_error) was set
+/// (configure it on a `Notifier` and use [`ThreadedNotifier::from_notifier`]),
+/// and then `stop`/`join` return the failure as [`ErrorKind::Stopped`].
 ///
 /// # Examples
 ///

@@ -95,19 +95,6 @@ impl Pipeline {
             c.clear();
         }
     }
-
-    /// Dispatches queued events to their handlers until the queue is empty or a
-    /// handler asks to stop (the rest stays queued). Returns the last flow.
-    pub(crate) fn dispatch_all<H: ProcessEvent + ?Sized>(&mut self, default: &mut H) -> (usize, Flow) {
-        let mut n = 0;
-        while let Some(routed) = self.queue.pop_front() {
-            n += 1;
-            if dispatch_one(&routed, default) == Flow::Stop {
-                return (n, Flow::Stop);
-            }
-        }
-        (n, Flow::Continue)
-    }
 }
 
 /// Sends one event to its watch's handler, or to `default`.

@@ -95,6 +95,13 @@ impl EventStream {
         self.source.wm()
     }
 
+    /// The same events with the halves of each move paired: a rename is one
+    /// item, an unpaired `IN_MOVED_FROM` a move-out (see [`Moves`](crate::Moves)).
+    #[must_use]
+    pub fn paired(self) -> crate::Moves<EventStream> {
+        crate::Moves::new(self)
+    }
+
     /// The next event already read, settle markers consumed on the way.
     fn next_queued(&mut self) -> Option<Event> {
         while let Some(routed) = self.front.take().or_else(|| self.source.pop()) {

@@ -72,6 +72,17 @@ fn every_field_of_a_paired_move() {
 }
 
 #[test]
+fn a_rename_has_its_source_even_without_moved_from_in_the_mask() {
+    let tree = Tree::new();
+    fs::write(tree.w().join("a"), "").unwrap();
+    let mut w = Watcher::start(["--json", "-e", "IN_MOVED_TO", &tree.w_arg()]);
+    fs::rename(tree.w().join("a"), tree.w().join("b")).unwrap();
+    let to = parse_ok(&w.line());
+    assert_eq!(text(&to, "maskname"), "IN_MOVED_TO");
+    assert_eq!(text(&to, "src_pathname"), format!("{}/a", tree.w_arg()));
+}
+
+#[test]
 fn events_on_the_watched_item_have_an_empty_name() {
     let tree = Tree::new();
     let file = tree.w().join("watched");

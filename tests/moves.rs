@@ -101,15 +101,18 @@ fn moves_between_watched_directories_pair_across_watches() {
 }
 
 #[test]
-fn src_pathname_only_when_moved_from_is_asked_for() {
+fn src_pathname_even_when_moved_from_is_not_asked_for() {
     let t = Tree::new();
     t.touch(&["a"]);
+    t.mkdirs(&["d"]);
     let (wm, mut n, rec) = notifier();
     wm.add_watch(&t.w, Mask::IN_MOVED_TO).apply().unwrap();
     fs::rename(t.p("a"), t.p("b")).unwrap();
-    let events = wait_event(&mut n, &rec, Mask::IN_MOVED_TO, t.p("b"));
-    assert_eq!(lines(&events, &t.w), ["IN_MOVED_TO b"]);
-    assert_eq!(events[0].src_pathname(), None, "as in pyinotify, without IN_MOVED_FROM there is no source");
+    fs::rename(t.p("d"), t.p("e")).unwrap();
+    let events = wait_event(&mut n, &rec, dir(Mask::IN_MOVED_TO), t.p("e"));
+    assert_eq!(lines(&events, &t.w), ["IN_MOVED_TO b", "IN_MOVED_TO|IN_ISDIR e"]);
+    assert_eq!(events[0].src_pathname(), Some(t.p("a").as_path()), "the bookkeeping saw the IN_MOVED_FROM");
+    assert_eq!(events[1].src_pathname(), Some(t.p("d").as_path()));
 }
 
 #[test]

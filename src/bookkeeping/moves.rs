@@ -33,9 +33,6 @@ pub(super) struct PendingMove {
     new_dir: Option<NewDir>,
     /// The source matched the exclude filter: what it holds is not new.
     src_excluded: bool,
-    /// Whether the user asked for the `IN_MOVED_FROM` (only then does the
-    /// `IN_MOVED_TO` carry `src_pathname`, as in pyinotify).
-    deliverable: bool,
     pub(super) batch: u64,
 }
 
@@ -58,11 +55,10 @@ impl<F: FsView> Bookkeeper<F> {
         let entry = self.table.get(raw.wd).expect("checked by process");
         let src = entry.path.join(raw.name);
         let src_excluded = is_dir && entry.options.filter.as_ref().is_some_and(|f| f.matches(&src));
-        let deliverable = entry.wants(Mask::IN_MOVED_FROM);
         let moved_wd = if is_dir { self.table.wd_of(&src) } else { None };
         let trusted = moved_wd.is_some_and(|wd| !self.fresh.contains_key(&wd));
         let (cookie, batch) = (raw.cookie, self.batch);
-        let p = PendingMove { cookie, src, moved_wd, trusted, new_dir, src_excluded, deliverable, batch };
+        let p = PendingMove { cookie, src, moved_wd, trusted, new_dir, src_excluded, batch };
         self.pending.push(p);
         self.emit(raw, out);
     }
@@ -75,7 +71,9 @@ impl<F: FsView> Bookkeeper<F> {
         let dst = self.table.get(raw.wd).expect("checked by process").path.join(raw.name);
         let paired = self.pending.iter().position(|p| p.cookie == raw.cookie).map(|i| self.pending.remove(i));
         if let Some(mut routed) = self.build(raw) {
-            if let Some(p) = paired.as_ref().filter(|p| p.deliverable) {
+            // Whatever the user's mask: the bookkeeping saw both halves (unlike pyinotify,
+            // which sets it only when IN_MOVED_FROM is delivered too).
+            if let Some(p) = &paired {
                 routed.event = routed.event.with_src_pathname(p.src.clone());
             }
             out.push(routed);

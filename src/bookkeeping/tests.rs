@@ -310,7 +310,7 @@ fn moves_pair_across_two_watches() {
 }
 
 #[test]
-fn src_pathname_only_when_the_user_mask_has_moved_from() {
+fn src_pathname_whatever_the_user_mask() {
     let mut h = Harness::new(&["/w/d/"], Mask::IN_MOVED_TO, true);
     let (w, d) = (h.wd("/w"), h.wd("/w/d"));
     h.rename("/w/d", "/w/e");
@@ -321,7 +321,7 @@ fn src_pathname_only_when_the_user_mask_has_moved_from() {
         (w, TO_DIR, 2, "e"),
         (d, MOVE_SELF, 0, ""),
     ]);
-    assert_eq!(events, ["IN_MOVED_TO /w/g", "IN_MOVED_TO|IN_ISDIR /w/e"]);
+    assert_eq!(events, ["IN_MOVED_TO /w/g <- /w/f", "IN_MOVED_TO|IN_ISDIR /w/e <- /w/d"], "unlike pyinotify");
     assert_eq!(h.watches(), ["/w", "/w/e"], "the pair still moves the watch");
     let mut h = Harness::new(&[], Mask::IN_MOVED_FROM | Mask::IN_MOVED_TO, true);
     let w = h.wd("/w");

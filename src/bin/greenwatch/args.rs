@@ -154,6 +154,12 @@ pub struct Args {
     #[arg(help_heading = "Output", long, conflicts_with = "format")]
     pub json: bool,
 
+    /// With --json: a rename inside the tree is one line ("kind":"rename", with
+    /// src_pathname), an IN_MOVED_FROM whose partner is not in the same read one
+    /// "move_out" line; every line gets a "kind" (create, modify, remove, …).
+    #[arg(help_heading = "Output", long, requires = "json")]
+    pub pair_moves: bool,
+
     /// inotifywait-style format: %w %f %e %Xe %T %c %0 %n %% (see below).
     #[arg(help_heading = "Output", long, value_name = "FMT")]
     pub format: Option<String>,

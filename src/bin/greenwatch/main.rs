@@ -12,6 +12,7 @@ mod deadline;
 mod fail;
 mod handler;
 mod output;
+mod pair;
 mod pipe;
 mod run;
 mod settings;

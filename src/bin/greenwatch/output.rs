@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use greenwatch::{Event, ProcessEvent, Stats, WatchManager, format};
 
 use crate::clock::Clock;
+use crate::pair::PairedJson;
 use crate::template::Template;
 
 /// How events are written.
@@ -19,6 +20,8 @@ pub enum Style {
     },
     /// One JSON object a line.
     Json,
+    /// `--json --pair-moves`: one line per rename, a `"kind"` on each.
+    PairedJson(PairedJson),
     /// `--format`, with the clock of `%T` when the format uses it.
     Template(Template, Option<Clock>),
     /// `-s`: count events, print the statistics after each pass.
@@ -53,6 +56,7 @@ impl Output {
         match &mut self.style {
             Style::Pyinotify { color } => format::write_pyinotify(&mut self.buf, event, *color),
             Style::Json => format::write_json(&mut self.buf, event),
+            Style::PairedJson(pairing) => pairing.event(&mut self.buf, event),
             Style::Template(template, clock) => template.write(&mut self.buf, event, &self.wm, clock.as_mut()),
             Style::Stats(stats) => {
                 let _ = stats.handle(event);
@@ -74,10 +78,16 @@ impl Output {
     /// pyinotify does after each pass (the first, eventless one included).
     pub fn end_pass(&mut self) {
         self.print_stats();
+        if let Style::PairedJson(pairing) = &mut self.style {
+            pairing.end_read(&mut self.buf);
+        }
     }
 
     /// Called once at exit: `-s` prints its statistics if events came since the last print.
     pub fn end_run(&mut self) {
+        if let Style::PairedJson(pairing) = &mut self.style {
+            pairing.end_read(&mut self.buf);
+        }
         if self.unprinted_stats {
             self.print_stats();
         }

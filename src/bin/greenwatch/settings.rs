@@ -10,6 +10,7 @@ use crate::args::Args;
 use crate::clock::{Clock, DEFAULT_TIMEFMT};
 use crate::fail::Fail;
 use crate::output::Style;
+use crate::pair::PairedJson;
 use crate::template::Template;
 
 /// The checked meaning of the options.
@@ -91,7 +92,7 @@ fn style(args: &Args) -> Result<Style, Fail> {
         return Ok(Style::Stats(Stats::new()));
     }
     if args.json {
-        return Ok(Style::Json);
+        return Ok(if args.pair_moves { Style::PairedJson(PairedJson::default()) } else { Style::Json });
     }
     if let Some(format) = &args.format {
         let template = Template::parse(format, args.no_newline).map_err(Fail::Usage)?;

@@ -1,0 +1,355 @@
+//! The optional pairing layer for consumers who think in moves: a rename inside
+//! the watched trees comes out as ONE [`Change`] with both paths, and an
+//! `IN_MOVED_FROM` whose partner does not follow as a move-out. [`MovePairer`]
+//! is the rule (no I/O, no clock of its own), [`Moves`] the stream adaptor.
+//!
+//! pyinotify counterpart: none (pyinotify users pair `IN_MOVED_FROM` with a
+//! timer of their own, as its `async_moved_from` example does).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use futures_core::Stream;
+
+use crate::error::Result;
+use crate::event::Event;
+use crate::event_kind::EventKind;
+use crate::mask::Mask;
+
+/// How long [`Moves`] waits for the `IN_MOVED_TO` of an `IN_MOVED_FROM` by default.
+///
+/// The kernel queues both halves of a rename within the same system call, so
+/// the partner of a rename is normally in the same read; the bound only covers
+/// a read that fell between the two.
+pub const DEFAULT_MOVE_BOUND: Duration = Duration::from_millis(20);
+
+/// One item of the pairing layer: what happened, and the event it came from.
+///
+/// For a [`EventKind::Rename`] the event is the `IN_MOVED_TO` (its
+/// `IN_MOVED_FROM` is swallowed); for a [`EventKind::MoveOut`] the
+/// `IN_MOVED_FROM`. Every other event comes with its own [`Event::kind`];
+/// [`EventKind::MovedFrom`] never comes out of the pairing layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    kind: EventKind,
+    event: Event,
+}
+
+impl Change {
+    /// What happened.
+    #[must_use]
+    pub fn kind(&self) -> &EventKind {
+        &self.kind
+    }
+
+    /// The event it came from.
+    #[must_use]
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// The kind and the event, by value.
+    #[must_use]
+    pub fn into_parts(self) -> (EventKind, Event) {
+        (self.kind, self.event)
+    }
+}
+
+/// Pairs the halves of moves, from events given in kernel order; the blocking
+/// counterpart of [`Moves`] (it holds no timer: the caller says when to give up
+/// on a partner).
+///
+/// [`push`](MovePairer::push) holds each `IN_MOVED_FROM`; its `IN_MOVED_TO`
+/// (same cookie) makes one [`EventKind::Rename`]; what is still held when the
+/// caller [`flush`](MovePairer::flush)es (e.g. at the end of each pass of a
+/// blocking [`Notifier`](crate::Notifier), that is after each read) or
+/// [`expire`](MovePairer::expire)s comes out as [`EventKind::MoveOut`]. Every
+/// other event passes at once. The watch's mask must hold both `IN_MOVED_FROM`
+/// and `IN_MOVED_TO` ([`Mask::IN_MOVE`]), or no pair is ever complete.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Instant;
+/// use greenwatch::{Event, EventKind, Mask, MovePairer};
+///
+/// let mut pairer = MovePairer::new();
+/// let mut out = Vec::new();
+/// let now = Instant::now();
+/// pairer.push(Event::new(1, Mask::IN_MOVED_FROM, "/w", "a").with_cookie(7), now, &mut out);
+/// pairer.push(Event::new(1, Mask::IN_MOVED_TO, "/w", "b").with_cookie(7).with_src_pathname("/w/a"), now, &mut out);
+/// pairer.push(Event::new(1, Mask::IN_MOVED_FROM, "/w", "c").with_cookie(8), now, &mut out);
+/// pairer.flush(&mut out); // the read ended: c left the tree
+/// let kinds: Vec<_> = out.iter().map(|c| c.kind().name()).collect();
+/// assert_eq!(kinds, ["rename", "move_out"]);
+/// assert_eq!(out[0].kind(), &EventKind::Rename { from: "/w/a".into(), to: "/w/b".into() });
+/// ```
+#[derive(Debug, Default)]
+pub struct MovePairer {
+    /// Held `IN_MOVED_FROM`s, oldest first, each with when it was pushed.
+    held: VecDeque<(Event, Instant)>,
+}
+
+impl MovePairer {
+    /// A pairer holding nothing.
+    #[must_use]
+    pub fn new() -> MovePairer {
+        MovePairer::default()
+    }
+
+    /// Takes the next event (pushed at `now`), appending what is decided to `out`.
+    pub fn push(&mut self, event: Event, now: Instant, out: &mut Vec<Change>) {
+        match event.mask() - Mask::IN_ISDIR {
+            Mask::IN_MOVED_FROM => self.held.push_back((event, now)),
+            Mask::IN_MOVED_TO => out.push(self.pair(event)),
+            Mask::IN_Q_OVERFLOW => {
+                self.flush(out); // their partners may be lost: the rescan reports what is there
+                out.push(Change { kind: EventKind::Overflow, event });
+            }
+            _ => out.push(Change { kind: event.kind(), event }),
+        }
+    }
+
+    /// The `IN_MOVED_TO`, paired with its held `IN_MOVED_FROM` if there is one.
+    fn pair(&mut self, to: Event) -> Change {
+        let held = self.held.iter().position(|(from, _)| from.cookie() == to.cookie() && to.cookie() != 0);
+        let from = held.and_then(|i| self.held.remove(i)).map(|(from, _)| from);
+        let kind = match (to.src_pathname(), from) {
+            (Some(src), _) => EventKind::Rename { from: src.to_owned(), to: to.pathname().into_owned() },
+            (None, Some(from)) => {
+                EventKind::Rename { from: from.pathname().into_owned(), to: to.pathname().into_owned() }
+            }
+            (None, None) => EventKind::MoveIn,
+        };
+        Change { kind, event: to }
+    }
+
+    /// Every held `IN_MOVED_FROM` comes out as a move-out.
+    pub fn flush(&mut self, out: &mut Vec<Change>) {
+        out.extend(self.held.drain(..).map(|(event, _)| Change { kind: EventKind::MoveOut, event }));
+    }
+
+    /// The `IN_MOVED_FROM`s pushed before `deadline` come out as move-outs.
+    pub fn expire(&mut self, deadline: Instant, out: &mut Vec<Change>) {
+        while self.held.front().is_some_and(|(_, at)| *at <= deadline) {
+            let (event, _) = self.held.pop_front().expect("checked");
+            out.push(Change { kind: EventKind::MoveOut, event });
+        }
+    }
+
+    /// When the oldest held `IN_MOVED_FROM` was pushed, if one is held.
+    #[must_use]
+    pub fn oldest(&self) -> Option<Instant> {
+        self.held.front().map(|(_, at)| *at)
+    }
+
+    /// How many `IN_MOVED_FROM`s wait for their partner.
+    #[must_use]
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+}
+
+/// A stream of [`Change`]s over a stream of events (usually
+/// [`EventStream::paired`](crate::EventStream::paired)): a rename inside the
+/// watched trees is ONE item with both paths, an `IN_MOVED_FROM` whose
+/// `IN_MOVED_TO` does not follow within the bound
+/// ([`DEFAULT_MOVE_BOUND`], see [`Moves::with_bound`]) is a
+/// [`EventKind::MoveOut`], and everything else passes at once, unchanged.
+///
+/// Only move-outs wait (for the bound); so an item may come after events that
+/// followed it in the kernel queue. A rename comes out where its `IN_MOVED_TO`
+/// was. An `IN_Q_OVERFLOW` first releases every held half as a move-out. The
+/// watches' masks must hold [`Mask::IN_MOVE`]. Works on any executor (the timer
+/// is async-io's).
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// use greenwatch::{EventKind, EventStream, Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("a"), "")?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_MOVE | Mask::IN_CREATE).apply()?;
+/// let mut changes = EventStream::new(wm)?.paired();
+/// std::fs::rename(dir.path().join("a"), dir.path().join("b"))?;
+/// let change = smol::block_on(changes.next()).unwrap()?;
+/// match change.kind() {
+///     EventKind::Rename { from, to } => println!("{} -> {}", from.display(), to.display()),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Moves<S> {
+    inner: S,
+    pairer: MovePairer,
+    bound: Duration,
+    ready: VecDeque<Change>,
+    scratch: Vec<Change>,
+    timer: Option<Timer>,
+    done: bool,
+}
+
+impl<S: Stream<Item = Result<Event>> + Unpin> Moves<S> {
+    /// Pairs the moves of `events`.
+    pub fn new(events: S) -> Moves<S> {
+        Moves {
+            inner: events,
+            pairer: MovePairer::new(),
+            bound: DEFAULT_MOVE_BOUND,
+            ready: VecDeque::new(),
+            scratch: Vec::new(),
+            timer: None,
+            done: false,
+        }
+    }
+
+    /// How long an `IN_MOVED_FROM` waits for its partner before it comes out
+    /// as a move-out (default [`DEFAULT_MOVE_BOUND`]).
+    #[must_use]
+    pub fn with_bound(mut self, bound: Duration) -> Self {
+        self.bound = bound;
+        self
+    }
+
+    /// The stream of events underneath.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Moves what `pairer` decided into the ready queue.
+    fn take_decided(&mut self) {
+        self.ready.extend(self.scratch.drain(..));
+    }
+
+    /// Releases the held halves whose bound has passed.
+    fn expire_due(&mut self) {
+        if let Some(limit) = Instant::now().checked_sub(self.bound) {
+            self.pairer.expire(limit, &mut self.scratch);
+            self.take_decided();
+        }
+    }
+
+    /// Releases the held halves whose bound has passed; otherwise arms the timer
+    /// for the oldest one. True if the timer is armed and pending.
+    fn poll_expiry(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            let Some(oldest) = self.pairer.oldest() else {
+                self.timer = None;
+                return false;
+            };
+            let due = oldest + self.bound;
+            if Instant::now() >= due {
+                self.expire_due();
+                continue;
+            }
+            let timer = self.timer.get_or_insert_with(|| Timer::at(due));
+            timer.set_at(due);
+            if Pin::new(timer).poll(cx).is_pending() {
+                return true;
+            }
+        }
+    }
+}
+
+impl<S: Stream<Item = Result<Event>> + Unpin> Stream for Moves<S> {
+    type Item = Result<Change>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Change>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(change) = this.ready.pop_front() {
+                return Poll::Ready(Some(Ok(change)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(event))) => {
+                    this.expire_due(); // a busy stream never waits for the timer
+                    this.pairer.push(event, Instant::now(), &mut this.scratch);
+                    this.take_decided();
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => {
+                    this.pairer.flush(&mut this.scratch);
+                    this.take_decided();
+                    this.done = true;
+                }
+                Poll::Pending => {
+                    this.poll_expiry(cx);
+                    if this.ready.is_empty() {
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<S> fmt::Debug for Moves<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Moves")
+            .field("bound", &self.bound)
+            .field("held", &self.pairer.held())
+            .field("ready", &self.ready.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(name: &str, cookie: u32) -> Event {
+        Event::new(1, Mask::IN_MOVED_FROM, "/w", name).with_cookie(cookie)
+    }
+
+    fn to(name: &str, cookie: u32) -> Event {
+        Event::new(1, Mask::IN_MOVED_TO, "/w", name).with_cookie(cookie)
+    }
+
+    fn names(out: &[Change]) -> Vec<String> {
+        out.iter().map(|c| format!("{} {}", c.kind().name(), c.event().name().to_string_lossy())).collect()
+    }
+
+    #[test]
+    fn a_pair_is_one_rename_even_without_src_pathname_and_other_events_pass_at_once() {
+        let (mut p, mut out, now) = (MovePairer::new(), Vec::new(), Instant::now());
+        p.push(from("a", 3), now, &mut out);
+        p.push(Event::new(1, Mask::IN_CREATE, "/w", "x"), now, &mut out);
+        p.push(to("b", 3), now, &mut out);
+        assert_eq!(names(&out), ["create x", "rename b"], "nothing but the held half waits");
+        assert_eq!(out[1].kind(), &EventKind::Rename { from: "/w/a".into(), to: "/w/b".into() });
+        assert_eq!(p.held(), 0);
+    }
+
+    #[test]
+    fn unpaired_halves_expire_oldest_first_and_a_move_in_passes() {
+        let (mut p, mut out, t0) = (MovePairer::new(), Vec::new(), Instant::now());
+        p.push(from("a", 1), t0, &mut out);
+        p.push(from("b", 2), t0 + Duration::from_millis(10), &mut out);
+        p.push(to("c", 9), t0, &mut out);
+        assert_eq!(names(&out), ["move_in c"]);
+        p.expire(t0 + Duration::from_millis(5), &mut out);
+        assert_eq!(names(&out[1..]), ["move_out a"]);
+        assert_eq!(p.oldest(), Some(t0 + Duration::from_millis(10)));
+        p.flush(&mut out);
+        assert_eq!(names(&out[2..]), ["move_out b"]);
+    }
+
+    #[test]
+    fn an_overflow_releases_the_held_halves_first() {
+        let (mut p, mut out, now) = (MovePairer::new(), Vec::new(), Instant::now());
+        p.push(from("a", 1), now, &mut out);
+        p.push(Event::overflow(), now, &mut out);
+        p.push(to("b", 1), now, &mut out);
+        assert_eq!(names(&out), ["move_out a", "overflow ", "move_in b"]);
+    }
+}
