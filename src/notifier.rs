@@ -203,7 +203,9 @@ impl<H: ProcessEvent> Notifier<H> {
     }
 
     /// Waits up to `timeout` (`None`: the notifier's default) until events can be
-    /// read or a stop is requested. True if events are waiting.
+    /// read or a stop is requested. True if events are waiting. While the stop
+    /// handle is stopped it returns at once, so a manual loop
+    /// (`while !stop.is_stopped() { … check_events(None)? … }`) ends promptly.
     ///
     /// # Errors
     ///

@@ -88,6 +88,36 @@ impl Change {
 /// assert_eq!(kinds, ["rename", "move_out"]);
 /// assert_eq!(out[0].kind(), &EventKind::Rename { from: "/w/a".into(), to: "/w/b".into() });
 /// ```
+///
+/// With a blocking [`Notifier`](crate::Notifier): push from the handler, flush
+/// after each pass (the callback of [`run_with`](crate::Notifier::run_with)
+/// runs after each read has been handled):
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::time::Instant;
+/// use greenwatch::{Event, Flow, Mask, MovePairer, Notifier, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("a"), "")?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_MOVE).apply()?;
+/// let paired = RefCell::new((MovePairer::new(), Vec::new()));
+/// let mut notifier = Notifier::new(wm, |ev: &Event| {
+///     let (pairer, changes) = &mut *paired.borrow_mut();
+///     pairer.push(ev.clone(), Instant::now(), changes);
+/// })?;
+/// std::fs::rename(dir.path().join("a"), dir.path().join("b"))?;
+/// notifier.run_with(|_| {
+///     let (pairer, changes) = &mut *paired.borrow_mut();
+///     pairer.flush(changes); // the read is done: an unpaired half moved out
+///     if changes.is_empty() { Flow::Continue } else { Flow::Stop }
+/// })?;
+/// drop(notifier);
+/// let (_, changes) = paired.into_inner();
+/// assert_eq!(changes[0].kind().name(), "rename");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct MovePairer {
     /// Held `IN_MOVED_FROM`s, oldest first, each with when it was pushed.

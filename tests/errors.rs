@@ -305,12 +305,12 @@ fn removed_watch_is_unknown_afterwards() {
 }
 
 #[test]
-fn a_panicking_handler_makes_stop_report_stopped() {
+fn a_panicking_handler_with_stop_on_handler_error_makes_stop_report_stopped() {
     let t = Tree::new();
     let wm = WatchManager::new().unwrap();
     wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
-    let mut tn =
-        ThreadedNotifier::new(wm, |_: &Event| -> Flow { panic!("handler failure (expected by the test)") }).unwrap();
+    let n = Notifier::new(wm, |_: &Event| -> Flow { panic!("handler failure (expected by the test)") }).unwrap();
+    let mut tn = ThreadedNotifier::from_notifier(n.stop_on_handler_error(true)).unwrap();
     tn.start().unwrap();
     t.touch(&["boom"]);
     let end = std::time::Instant::now() + common::DEADLINE;

@@ -353,3 +353,25 @@ fn a_root_inside_a_watched_tree_is_followed_when_moved_out() {
     assert_eq!(wm.get_path(sub), Some(t.out.join("sub")), "watches: {:?}", table(&wm, &t));
     assert!(rec.has(Mask::IN_CREATE, t.out.join("sub/f")), "{rec:?}");
 }
+
+/// The README's "Blocking" example: `IN_CREATE | IN_MOVED_TO | IN_DELETE`, recursive,
+/// auto_add; its `process_in_moved_to` prints "renamed" when `src_pathname` is set.
+#[test]
+fn the_readme_blocking_example_reports_a_rename_as_a_rename() {
+    let t = Tree::new();
+    t.mkdirs(&["logs"]);
+    t.touch(&["logs/app.log"]);
+    let (wm, mut n, rec) = notifier();
+    let mask = Mask::IN_CREATE | Mask::IN_MOVED_TO | Mask::IN_DELETE;
+    wm.add_watch(&t.w, mask).rec(true).auto_add(true).apply().unwrap();
+    fs::rename(t.p("logs/app.log"), t.p("logs/app.log.1")).unwrap();
+    let events = wait_event(&mut n, &rec, Mask::IN_MOVED_TO, t.p("logs/app.log.1"));
+    let said: Vec<String> = events
+        .iter()
+        .map(|ev| match ev.src_pathname() {
+            Some(src) => format!("renamed {} -> {}", src.display(), ev.pathname().display()),
+            None => format!("moved in {}", ev.pathname().display()),
+        })
+        .collect();
+    assert_eq!(said, [format!("renamed {} -> {}", t.p("logs/app.log").display(), t.p("logs/app.log.1").display())]);
+}
