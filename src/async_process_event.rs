@@ -262,7 +262,7 @@ impl ProcessEvent for AsyncProxy {
         match async_io::block_on(self.0.dispatch(event.clone())) {
             Ok(flow) => flow,
             Err(err) => {
-                eprintln!("greenwatch: handler failed on {event}: {err}");
+                log::error!(target: "greenwatch", "handler failed on {event}: {err}");
                 Flow::Continue
             }
         }

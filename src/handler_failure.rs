@@ -95,9 +95,9 @@ pub(crate) struct FailurePolicy {
 }
 
 impl Default for FailurePolicy {
-    /// Print each failure once on standard error and go on.
+    /// Log each failure once (`log::error!`, target `greenwatch`) and go on.
     fn default() -> FailurePolicy {
-        FailurePolicy { report: Arc::new(|f: &HandlerFailure| eprintln!("greenwatch: {f}")), stop: false }
+        FailurePolicy { report: Arc::new(|f: &HandlerFailure| log::error!(target: "greenwatch", "{f}")), stop: false }
     }
 }
 

@@ -157,6 +157,7 @@ mod dir_list;
 mod error;
 mod event;
 mod event_methods;
+mod failures;
 mod filter;
 pub mod format;
 mod fs_view;
