@@ -148,9 +148,13 @@
 // then this becomes `forbid`.
 #![deny(unsafe_code)]
 
+#[cfg(feature = "async")]
 mod async_notifier;
+#[cfg(feature = "async")]
 mod async_process_event;
+#[cfg(feature = "async")]
 mod async_source;
+#[cfg(feature = "async")]
 mod async_stop;
 mod bookkeeping;
 mod dir_list;
@@ -161,20 +165,26 @@ mod failures;
 mod filter;
 pub mod format;
 mod fs_view;
+#[cfg(feature = "async")]
 mod handler_failure;
+#[cfg(feature = "async")]
 mod lanes;
 pub mod limits;
 mod mask;
 mod name;
 mod notifier;
+#[cfg(feature = "async")]
 mod notifier_handle;
 mod pipeline;
 mod process_event;
 mod reader;
 mod recovery;
 mod roots;
+#[cfg(feature = "async")]
 mod settle;
+#[cfg(feature = "async")]
 mod spawner;
+#[cfg(feature = "async")]
 mod stream;
 mod sys;
 mod tree;
@@ -183,23 +193,39 @@ mod watch_manager;
 mod watch_table;
 mod wd_hash;
 
+#[cfg(feature = "async")]
 pub use async_notifier::AsyncNotifier;
+#[cfg(feature = "async")]
 pub use async_process_event::{
     AsyncProcessEvent, HandlerError, HandlerResult, IntoHandlerResult, SyncHandler, dispatch_async,
 };
+#[cfg(feature = "async")]
 pub use async_stop::AsyncStopHandle;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, Wd};
 pub use filter::ExcludeFilter;
+#[cfg(feature = "async")]
 pub use handler_failure::{FailureCause, HandlerFailure};
 pub use mask::Mask;
 pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
+#[cfg(feature = "async")]
 pub use notifier_handle::{DispatchStats, NotifierHandle};
 pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
+#[cfg(feature = "async")]
 pub use spawner::{LaneFuture, Spawner};
+#[cfg(feature = "async")]
 pub use stream::EventStream;
 pub use tree::Outcome;
 pub use watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};
+
+/// The executor crate of [`AsyncNotifier`]'s default executor and of the
+/// [`Spawner`] implementations, re-exported so its version always matches.
+#[cfg(feature = "async")]
+pub use async_executor;
+/// The crate of the [`Stream`](futures_core::Stream) trait that [`EventStream`]
+/// implements, re-exported so its version always matches.
+#[cfg(feature = "async")]
+pub use futures_core;
 
 /// The hot path's parts, for the benches (`--features internals`): not part
 /// of the API, and not covered by semver.

@@ -9,8 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use event_listener::{Event as Signal, Listener};
-
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::Pipeline;
 use crate::process_event::{Flow, ProcessEvent};
@@ -41,14 +39,12 @@ pub struct StopHandle {
 struct StopInner {
     stopped: AtomicBool,
     waiter: Waiter,
-    signal: Signal,
 }
 
 impl StopHandle {
     /// Asks the loop to end; it returns after the event being dispatched, if any.
     pub fn stop(&self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
-        self.inner.signal.notify(usize::MAX);
         self.inner.waiter.wake();
     }
 
@@ -65,9 +61,12 @@ impl StopHandle {
 
     /// Sleeps up to `dur`, waking early on `stop`. True if stopped.
     fn sleep(&self, dur: Duration) -> bool {
-        let listener = self.inner.signal.listen();
-        if !self.is_stopped() {
-            let _ = listener.wait_timeout(dur);
+        let deadline = Instant::now().checked_add(dur);
+        while !self.is_stopped() {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) || self.inner.waiter.sleep(left).is_err() {
+                break;
+            }
         }
         self.is_stopped()
     }
@@ -114,7 +113,7 @@ impl<H: ProcessEvent> Notifier<H> {
     ///
     /// The OS error of creating the wake-up eventfd (`EMFILE`: too many open files).
     pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
-        let inner = StopInner { stopped: AtomicBool::new(false), waiter: Waiter::new()?, signal: Signal::new() };
+        let inner = StopInner { stopped: AtomicBool::new(false), waiter: Waiter::new()? };
         Ok(Notifier {
             pipeline: Pipeline::new(wm),
             handler: default_handler,

@@ -79,6 +79,7 @@ impl Pipeline {
 
     /// Takes the next queued event without dispatching it (the async front-ends
     /// route it to a watch's task, or yield it from a stream).
+    #[cfg(feature = "async")]
     #[inline]
     pub(crate) fn pop_routed(&mut self) -> Option<Routed> {
         self.queue.pop_front()

@@ -63,6 +63,20 @@ impl Waiter {
         Ok(Ready { readable: !fds[0].revents().is_empty(), woken })
     }
 
+    /// Sleeps until [`Waiter::wake`] is called or `timeout` passes (`None`: no
+    /// limit); one `ppoll` on the eventfd alone. `EINTR` ends the sleep early.
+    pub(crate) fn sleep(&self, timeout: Option<Duration>) -> io::Result<()> {
+        let mut fds = [PollFd::new(&self.wake, PollFlags::IN)];
+        match rustix::event::poll(&mut fds, timeout.map(timespec).as_ref()) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if !fds[0].revents().is_empty() {
+            self.drain();
+        }
+        Ok(())
+    }
+
     /// Resets the eventfd's counter, consuming the wake-up.
     fn drain(&self) {
         let mut n = [0u8; 8];
@@ -117,6 +131,19 @@ mod tests {
         assert_eq!(ready, Ready { readable: false, woken: true });
         let ready = waiter.wait(r.as_fd(), Some(Duration::from_millis(5))).unwrap();
         assert_eq!(ready, Ready::default(), "the wake-up was consumed");
+    }
+
+    #[test]
+    fn a_sleep_ends_on_its_timeout_or_on_a_wake() {
+        let waiter = Waiter::new().unwrap();
+        let start = Instant::now();
+        waiter.sleep(Some(Duration::from_millis(20))).unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        waiter.wake();
+        waiter.sleep(None).unwrap(); // returns: the wake-up is pending
+        let (r, _w) = pipe();
+        let ready = waiter.wait(r.as_fd(), Some(Duration::from_millis(5))).unwrap();
+        assert_eq!(ready, Ready::default(), "the sleep consumed the wake-up");
     }
 
     #[test]
