@@ -143,10 +143,17 @@
 //!   `fs.inotify.max_user_instances`); errors name the sysctl to raise.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
 // No hand-written `unsafe`: every system call goes through rustix. The one
 // exception left, `dir_list`'s getdents64, is being moved to rustix as well;
 // then this becomes `forbid`.
 #![deny(unsafe_code)]
+
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "greenwatch supports Linux only: it is built on inotify(7), which other systems lack \
+     (for a portable watcher, see the `notify` crate)"
+);
 
 #[cfg(feature = "async")]
 mod async_notifier;
