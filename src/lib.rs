@@ -133,6 +133,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Cargo features
+//!
+//! - `async` (default): the async front-ends ([`AsyncNotifier`], [`EventStream`],
+//!   [`AsyncProcessEvent`]…) and smol's crates. Without it only the blocking
+//!   [`Notifier`] and [`ThreadedNotifier`] remain, and no async crate is compiled.
+//! - `cli` (default): the `greenwatch` command line's dependencies; a library
+//!   depends on greenwatch with `default-features = false` (plus `features = ["async"]`).
+//! - `serde` (off): `Serialize`/`Deserialize` for [`Event`] and [`Mask`]. Names
+//!   and paths keep their exact bytes: a string when they are UTF-8, a byte
+//!   sequence otherwise (both are read back).
+//!
+//! Diagnostics (a handler's failure, auto_add failures nobody took) go to the
+//! [`log`](https://docs.rs/log) facade, target `greenwatch`; the library never
+//! prints.
+//!
 //! # inotify gotchas
 //!
 //! - Events that happen inside a directory before its watch exists are lost to
@@ -143,7 +158,6 @@
 //!   `fs.inotify.max_user_instances`); errors name the sysctl to raise.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
-
 // No hand-written `unsafe`: every system call goes through rustix. The one
 // exception left, `dir_list`'s getdents64, is being moved to rustix as well;
 // then this becomes `forbid`.
@@ -187,6 +201,8 @@ mod process_event;
 mod reader;
 mod recovery;
 mod roots;
+#[cfg(feature = "serde")]
+mod serde_impls;
 #[cfg(feature = "async")]
 mod settle;
 #[cfg(feature = "async")]
