@@ -76,8 +76,8 @@ use crate::watch_manager::WatchManager;
 ///   in which case they are all delivered first. Events not yet read stay in
 ///   the kernel queue, with the watch manager.
 /// - **Failures.** A handler that returns an error or panics is reported to
-///   [`on_handler_error`](AsyncNotifier::on_handler_error) (by default: printed
-///   once on standard error); its watch and the others go on.
+///   [`on_handler_error`](AsyncNotifier::on_handler_error) (by default: logged
+///   once through the `log` crate, at `error`); its watch and the others go on.
 ///
 /// Dropping the notifier closes its duplicate of the inotify fd; the watch
 /// manager keeps the original, and its watches.

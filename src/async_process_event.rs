@@ -15,8 +15,7 @@ use crate::event_methods::event_methods;
 use crate::mask::Mask;
 use crate::process_event::{Flow, ProcessEvent};
 
-/// What an async handler may fail with: any error type, boxed (`?` converts).
-pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub use crate::handler_failure::HandlerError;
 
 /// What every [`AsyncProcessEvent`] method returns.
 pub type HandlerResult = Result<(), HandlerError>;
@@ -262,7 +261,7 @@ impl ProcessEvent for AsyncProxy {
         match async_io::block_on(self.0.dispatch(event.clone())) {
             Ok(flow) => flow,
             Err(err) => {
-                eprintln!("greenwatch: handler failed on {event}: {err}");
+                log::error!(target: "greenwatch", "handler failed on {event}: {err}");
                 Flow::Continue
             }
         }

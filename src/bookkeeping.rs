@@ -18,8 +18,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::error::Error;
 use crate::event::{Event, RawEvent, Wd};
+use crate::failures::Failures;
 use crate::fs_view::FsView;
 use crate::mask::Mask;
 use crate::process_event::SharedHandler;
@@ -72,8 +72,8 @@ pub(crate) struct Bookkeeper<F> {
     unlinked: Ahead,
     batch: u64,
     batch_had_records: bool,
-    /// Directories that could not be watched by auto_add (permission, limits).
-    pub failures: Vec<Error>,
+    /// Directories that could not be watched by auto_add (permission, limits), bounded.
+    pub failures: Failures,
     /// While true, records are read and applied to the table but not delivered
     /// (pyinotify's `ignore_events`, without its stale paths).
     pub ignore_events: bool,
@@ -112,7 +112,7 @@ impl<F: FsView> Bookkeeper<F> {
             unlinked: Ahead::default(),
             batch: 0,
             batch_had_records: false,
-            failures: Vec::new(),
+            failures: Failures::default(),
             ignore_events: false,
             sentinels: WdMap::default(),
             root_guard: WdMap::default(),

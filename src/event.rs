@@ -32,7 +32,9 @@ pub struct RawEvent<'a> {
 /// A processed event: the raw record plus the watch's path at the moment it was read.
 ///
 /// Names and paths are bytes (`OsStr`/`Path`), never decoded, so non-UTF-8
-/// names survive untouched. `Display` prints pyinotify's form.
+/// names survive untouched. `Display` prints pyinotify's form. With the `serde`
+/// feature, an event serializes its attributes, each name and path as a string
+/// when it is UTF-8 and as bytes otherwise, so it reads back byte for byte.
 ///
 /// # Examples
 ///

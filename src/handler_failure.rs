@@ -7,8 +7,10 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::async_process_event::HandlerError;
 use crate::event::Event;
+
+/// What an async handler may fail with: any error type, boxed (`?` converts).
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a handler call failed.
 #[derive(Debug)]
@@ -95,9 +97,9 @@ pub(crate) struct FailurePolicy {
 }
 
 impl Default for FailurePolicy {
-    /// Print each failure once on standard error and go on.
+    /// Log each failure once (`log::error!`, target `greenwatch`) and go on.
     fn default() -> FailurePolicy {
-        FailurePolicy { report: Arc::new(|f: &HandlerFailure| eprintln!("greenwatch: {f}")), stop: false }
+        FailurePolicy { report: Arc::new(|f: &HandlerFailure| log::error!(target: "greenwatch", "{f}")), stop: false }
     }
 }
 

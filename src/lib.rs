@@ -133,6 +133,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Cargo features
+//!
+//! - `async` (default): the async front-ends ([`AsyncNotifier`], [`EventStream`],
+//!   [`AsyncProcessEvent`]…) and smol's crates. Without it only the blocking
+//!   [`Notifier`] and [`ThreadedNotifier`] remain, and no async crate is compiled.
+//! - `cli` (default): the `greenwatch` command line's dependencies; a library
+//!   depends on greenwatch with `default-features = false` (plus `features = ["async"]`).
+//! - `serde` (off): `Serialize`/`Deserialize` for [`Event`] and [`Mask`]. Names
+//!   and paths keep their exact bytes: a string when they are UTF-8, a byte
+//!   sequence otherwise (both are read back).
+//!
+//! Diagnostics (a handler's failure, auto_add failures nobody took) go to the
+//! [`log`](https://docs.rs/log) facade, target `greenwatch`; the library never
+//! prints.
+//!
 //! # inotify gotchas
 //!
 //! - Events that happen inside a directory before its watch exists are lost to
@@ -148,9 +163,19 @@
 // then this becomes `forbid`.
 #![deny(unsafe_code)]
 
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "greenwatch supports Linux only: it is built on inotify(7), which other systems lack \
+     (for a portable watcher, see the `notify` crate)"
+);
+
+#[cfg(feature = "async")]
 mod async_notifier;
+#[cfg(feature = "async")]
 mod async_process_event;
+#[cfg(feature = "async")]
 mod async_source;
+#[cfg(feature = "async")]
 mod async_stop;
 mod bookkeeping;
 mod dir_list;
@@ -158,15 +183,18 @@ mod error;
 mod event;
 mod event_kind;
 mod event_methods;
+mod failures;
 mod filter;
 pub mod format;
 mod fs_view;
 mod handler_failure;
+#[cfg(feature = "async")]
 mod lanes;
 pub mod limits;
 mod mask;
 mod name;
 mod notifier;
+#[cfg(feature = "async")]
 mod notifier_handle;
 mod pairing;
 mod pipeline;
@@ -174,11 +202,16 @@ mod process_event;
 mod reader;
 mod recovery;
 mod roots;
+#[cfg(feature = "serde")]
+mod serde_impls;
+#[cfg(feature = "async")]
 mod settle;
 #[cfg(feature = "signal")]
 mod signal;
+#[cfg(feature = "async")]
 mod spawner;
 mod stop_handle;
+#[cfg(feature = "async")]
 mod stream;
 mod sys;
 mod tree;
@@ -187,10 +220,13 @@ mod watch_manager;
 mod watch_table;
 mod wd_hash;
 
+#[cfg(feature = "async")]
 pub use async_notifier::AsyncNotifier;
+#[cfg(feature = "async")]
 pub use async_process_event::{
     AsyncProcessEvent, HandlerError, HandlerResult, IntoHandlerResult, SyncHandler, dispatch_async,
 };
+#[cfg(feature = "async")]
 pub use async_stop::AsyncStopHandle;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, Wd};
@@ -199,15 +235,29 @@ pub use filter::ExcludeFilter;
 pub use handler_failure::{FailureCause, HandlerFailure};
 pub use mask::Mask;
 pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
+#[cfg(feature = "async")]
 pub use notifier_handle::{DispatchStats, NotifierHandle};
-pub use pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer, Moves};
+#[cfg(feature = "async")]
+pub use pairing::Moves;
+pub use pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
 pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
 #[cfg(feature = "signal")]
 pub use signal::CtrlC;
+#[cfg(feature = "async")]
 pub use spawner::{LaneFuture, Spawner};
+#[cfg(feature = "async")]
 pub use stream::EventStream;
 pub use tree::Outcome;
 pub use watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};
+
+/// The executor crate of [`AsyncNotifier`]'s default executor and of the
+/// [`Spawner`] implementations, re-exported so its version always matches.
+#[cfg(feature = "async")]
+pub use async_executor;
+/// The crate of the [`Stream`](futures_core::Stream) trait that [`EventStream`]
+/// implements, re-exported so its version always matches.
+#[cfg(feature = "async")]
+pub use futures_core;
 
 /// The hot path's parts, for the benches (`--features internals`): not part
 /// of the API, and not covered by semver.

@@ -200,9 +200,13 @@ impl WatchManager {
 
     /// Directories that auto_add or a move could not watch since the last call
     /// (permission denied, watch limit…), each error naming its path.
+    ///
+    /// Each failure is also logged (`log::debug!`, target `greenwatch`). At most
+    /// 1,024 are kept between two calls; the ones after that are counted, and
+    /// the last error returned then says how many were dropped.
     #[must_use]
     pub fn take_failures(&self) -> Vec<Error> {
-        std::mem::take(&mut self.lock().failures)
+        self.lock().failures.take()
     }
 }
 

@@ -11,6 +11,7 @@ mod command;
 mod deadline;
 mod fail;
 mod handler;
+mod logger;
 mod output;
 mod pair;
 mod pipe;
@@ -26,6 +27,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = args::Args::parse();
+    logger::install(args.verbose);
     match run::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => fail.report(),
