@@ -192,6 +192,8 @@ mod handler_failure;
 mod lanes;
 pub mod limits;
 mod mask;
+#[cfg(feature = "async")]
+mod moves_stream;
 mod name;
 mod notifier;
 #[cfg(feature = "async")]
@@ -234,11 +236,11 @@ pub use event_kind::EventKind;
 pub use filter::ExcludeFilter;
 pub use handler_failure::{FailureCause, HandlerFailure};
 pub use mask::Mask;
+#[cfg(feature = "async")]
+pub use moves_stream::Moves;
 pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
 #[cfg(feature = "async")]
 pub use notifier_handle::{DispatchStats, NotifierHandle};
-#[cfg(feature = "async")]
-pub use pairing::Moves;
 pub use pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
 pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
 #[cfg(feature = "signal")]

@@ -1,25 +1,20 @@
 //! The optional pairing layer for consumers who think in moves: a rename inside
 //! the watched trees comes out as ONE [`Change`] with both paths, and an
 //! `IN_MOVED_FROM` whose partner does not follow as a move-out. [`MovePairer`]
-//! is the rule (no I/O, no clock of its own), [`Moves`] the stream adaptor.
+//! is the rule (no I/O, no clock of its own); the stream adaptor
+//! [`Moves`](crate::Moves) is in `moves_stream.rs`.
 //!
 //! pyinotify counterpart: none (pyinotify users pair `IN_MOVED_FROM` with a
 //! timer of their own, as its `async_moved_from` example does).
 
 use std::collections::VecDeque;
-
 use std::time::{Duration, Instant};
 
 use crate::event::Event;
 use crate::event_kind::EventKind;
 use crate::mask::Mask;
 
-#[cfg(feature = "async")]
-mod stream;
-#[cfg(feature = "async")]
-pub use stream::Moves;
-
-/// How long [`Moves`] waits for the `IN_MOVED_TO` of an `IN_MOVED_FROM` by default.
+/// How long [`Moves`](crate::Moves) waits for the `IN_MOVED_TO` of an `IN_MOVED_FROM` by default.
 ///
 /// The kernel queues both halves of a rename within the same system call, so
 /// the partner of a rename is normally in the same read; the bound only covers
@@ -59,7 +54,7 @@ impl Change {
 }
 
 /// Pairs the halves of moves, from events given in kernel order; the blocking
-/// counterpart of [`Moves`] (it holds no timer: the caller says when to give up
+/// counterpart of [`Moves`](crate::Moves) (it holds no timer: the caller says when to give up
 /// on a partner).
 ///
 /// [`push`](MovePairer::push) holds each `IN_MOVED_FROM`; its `IN_MOVED_TO`

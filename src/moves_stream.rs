@@ -1,4 +1,7 @@
-//! [`Moves`]: the stream adaptor that pairs an event stream's moves (feature `async`).
+//! [`Moves`]: the pairing layer as a stream adaptor, with the bound on how long
+//! an `IN_MOVED_FROM` waits for its partner kept by an async-io timer.
+//!
+//! pyinotify counterpart: none (see `pairing.rs`).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -9,21 +12,21 @@ use std::time::{Duration, Instant};
 use async_io::Timer;
 use futures_core::Stream;
 
-use super::{Change, DEFAULT_MOVE_BOUND, MovePairer};
 use crate::error::Result;
 use crate::event::Event;
+use crate::pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
 
 /// A stream of [`Change`]s over a stream of events (usually
 /// [`EventStream::paired`](crate::EventStream::paired)): a rename inside the
 /// watched trees is ONE item with both paths, an `IN_MOVED_FROM` whose
 /// `IN_MOVED_TO` does not follow within the bound
 /// ([`DEFAULT_MOVE_BOUND`], see [`Moves::with_bound`]) is a
-/// [`EventKind::MoveOut`], and everything else passes at once, unchanged.
+/// [`EventKind::MoveOut`](crate::EventKind::MoveOut), and everything else passes at once, unchanged.
 ///
 /// Only move-outs wait (for the bound); so an item may come after events that
 /// followed it in the kernel queue. A rename comes out where its `IN_MOVED_TO`
 /// was. An `IN_Q_OVERFLOW` first releases every held half as a move-out. The
-/// watches' masks must hold [`Mask::IN_MOVE`]. Works on any executor (the timer
+/// watches' masks must hold [`Mask::IN_MOVE`](crate::Mask::IN_MOVE). Works on any executor (the timer
 /// is async-io's).
 ///
 /// # Examples
