@@ -36,8 +36,10 @@ OUTPUT
 
   Default    pyinotify's line, e.g.
              <Event dir=False mask=0x100 maskname=IN_CREATE name=a path=/w pathname=/w/a wd=1 >
-             coloured when stdout is a terminal, NO_COLOR is unset or empty,
-             and -f is not given. Names are written as raw bytes.
+             coloured per --color (auto: when stdout is a terminal and NO_COLOR
+             is unset or empty; -f: never). Names and paths are escaped: each
+             control byte and the backslash as \\\\, \\n, \\t, \\r or \\xHH, so a
+             name cannot start a line of its own (--raw-names: raw bytes).
   --json     {\"wd\":1,\"mask\":256,\"maskname\":\"IN_CREATE\",\"name\":\"a\",\"path\":\"/w\",
              \"pathname\":\"/w/a\",\"dir\":false,\"cookie\":0}, plus \"src_pathname\" on an
              IN_MOVED_TO paired with its IN_MOVED_FROM. A byte that is not valid
@@ -53,7 +55,9 @@ OUTPUT
                %c   the rename cookie (0 unless a move)
                %0   a NUL byte; %n a newline; %% a percent sign
              A newline follows each event unless the format holds %0 or
-             --no-newline is given.
+             --no-newline is given. %w and %f are escaped as in the default
+             line, except in formats holding %0 (NUL-separated records keep
+             the raw bytes) and with --raw-names.
   -s         pyinotify's statistics instead of events: after every batch (at
              most one every 5 seconds) the counts, as <Stats ElapsedTime=… >,
              then a bar chart.
@@ -67,6 +71,10 @@ COMMANDS (-c)
     GREENWATCH_MASK      GREENWATCH_WD    GREENWATCH_COOKIE GREENWATCH_DIR (0/1)
     GREENWATCH_SRC_PATHNAME (only on a paired IN_MOVED_TO)
   and the pathname is also $1. Always quote them: \"$GREENWATCH_PATHNAME\".
+  With --debounce, CMD runs once per burst, after DURATION without a new
+  event, never two at once, with the last event's variables plus
+  GREENWATCH_EVENTS (a private file of the burst's --json lines, removed
+  after the run) and GREENWATCH_COUNT.
   Events are still printed (add -q to print nothing); the command's own
   output goes straight to the same stdout and stderr, so it may interleave
   with them. Up to 10000 events wait for their command; past that greenwatch
@@ -88,8 +96,8 @@ EXAMPLES
     greenwatch --json -e IN_CREATE,IN_DELETE /var/spool/in
   inotifywait-style lines with a timestamp:
     greenwatch -r --format '%T %w%f %e' --timefmt '%H:%M:%S' /etc
-  Rebuild whenever a file is written, skipping the build directory:
-    greenwatch -r -a -q -e IN_CLOSE_WRITE --exclude '/target$' -c 'make' .
+  Rebuild once per burst of saves, honouring .gitignore:
+    greenwatch -r -a -q --gitignore -e close_write,moved_to --debounce -c 'make' .
   NUL-separated paths for xargs -0, stopping after 100 events:
     greenwatch -r --format '%w%f%0' -n 100 . | xargs -0 -n1 echo
   Wait for one file to appear, at most 30 seconds:
@@ -97,11 +105,12 @@ EXAMPLES
 
 EXIT STATUS
   0  stopped by SIGINT/SIGTERM, --timeout, --count/--oneshot, nothing left
-     to watch, or a closed stdout (greenwatch … | head)
+     to watch, or a closed stdout (greenwatch … | head); --completions, --man
   1  a runtime failure: no path could be watched, the inotify limits were
      reached, or an I/O error (a path that cannot be watched while others can
      is only a warning)
-  2  a usage error: an unknown option or event name, a bad pattern or format";
+  2  a usage error: an unknown option or event name, a bad pattern or format
+  3  --timeout ended the run while --count/--oneshot was still waiting";
 
 /// Watch files and directories with inotify and report each event.
 #[derive(Parser, Debug)]
