@@ -16,11 +16,11 @@ use std::sync::Arc;
 #[cfg(feature = "regex")]
 use regex::bytes::RegexSet;
 
-use crate::event::Event;
-#[cfg(any(feature = "regex", feature = "ignore"))]
-use crate::error::{Error, ErrorKind};
 #[cfg(any(feature = "regex", feature = "ignore"))]
 use crate::error::Result;
+#[cfg(feature = "regex")]
+use crate::error::{Error, ErrorKind};
+use crate::event::Event;
 
 #[cfg(feature = "ignore")]
 mod globs;
@@ -121,7 +121,7 @@ impl ExcludeFilter {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidPattern`] naming the glob that does not parse.
+    /// [`crate::ErrorKind::InvalidPattern`] naming the glob that does not parse.
     ///
     /// # Examples
     ///

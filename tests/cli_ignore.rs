@@ -17,7 +17,8 @@ use cli_util::{Tree, Watcher, json};
 fn watches_of(pid: u32) -> usize {
     let dir = format!("/proc/{pid}/fdinfo");
     let infos = fs::read_dir(dir).unwrap().filter_map(Result::ok);
-    let all: usize = infos.map(|e| fs::read_to_string(e.path()).unwrap_or_default().matches("inotify wd:").count()).sum();
+    let all: usize =
+        infos.map(|e| fs::read_to_string(e.path()).unwrap_or_default().matches("inotify wd:").count()).sum();
     all - 1
 }
 
@@ -99,7 +100,8 @@ fn exclude_glob_drops_directories_and_files() {
     fs::create_dir_all(tree.w().join("cache/deep")).unwrap();
     fs::create_dir(tree.w().join("keep")).unwrap();
     let root = tree.w();
-    let args = ["--exclude-glob", "cache/", "--exclude-glob", "*.swp", "-r", "--json", "-e", "close_write", &tree.w_arg()];
+    let args =
+        ["--exclude-glob", "cache/", "--exclude-glob", "*.swp", "-r", "--json", "-e", "close_write", &tree.w_arg()];
     let mut w = Watcher::start(args);
     assert_eq!(watches_of(w.pid()), 2, "w and keep");
     let got = reported(&mut w, &root, &["cache/deep/a", "keep/.x.swp", "keep/b", "c.swp", "c"], "end");

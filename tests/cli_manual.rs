@@ -17,12 +17,8 @@ fn output_of(args: &[&str]) -> String {
 
 /// Runs `program args` with `input` on stdin when the program exists; `None` when it does not.
 fn check_with(program: &str, args: &[&str], input: &str) -> Option<(bool, String)> {
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let child =
+        Command::new(program).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
     let mut child = child.ok()?;
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();

@@ -27,8 +27,9 @@ impl Globs {
                 .add_line(None, line)
                 .map_err(|e| Error::new(ErrorKind::InvalidPattern, format!("invalid exclude glob {line:?}: {e}")))?;
         }
-        let matcher =
-            builder.build().map_err(|e| Error::new(ErrorKind::InvalidPattern, format!("invalid exclude globs: {e}")))?;
+        let matcher = builder
+            .build()
+            .map_err(|e| Error::new(ErrorKind::InvalidPattern, format!("invalid exclude globs: {e}")))?;
         Ok(Globs { lines, matcher })
     }
 
