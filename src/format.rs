@@ -37,21 +37,24 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     push_int(out, i64::from(event.wd()));
     out.extend_from_slice(b",\"mask\":");
     push_int(out, i64::from(event.mask().bits()));
+    out.reserve(128 + 2 * (path.len() + name.len()));
     out.extend_from_slice(b",\"maskname\":");
     json_string(out, event.maskname().as_bytes());
-    out.extend_from_slice(b",\"name\":");
-    json_string(out, name);
-    out.extend_from_slice(b",\"path\":\"");
-    let escaped = out.len();
+    out.extend_from_slice(b",\"name\":\"");
+    let start = out.len();
+    json_body(out, name);
+    let escaped_name = start..out.len();
+    out.extend_from_slice(b"\",\"path\":\"");
+    let start = out.len();
     json_body(out, path);
-    let escaped = escaped..out.len();
+    let escaped_path = start..out.len();
     out.extend_from_slice(b"\",\"pathname\":\"");
-    out.extend_from_within(escaped); // the path, escaped once
+    out.extend_from_within(escaped_path); // the path and the name, each escaped once
     if !name.is_empty() {
         if !path.ends_with(b"/") {
             out.push(b'/');
         }
-        json_body(out, name);
+        out.extend_from_within(escaped_name);
     }
     out.extend_from_slice(if event.dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
     out.extend_from_slice(b",\"cookie\":");
