@@ -120,6 +120,7 @@ EXIT STATUS
     long_about = LONG_ABOUT,
     after_help = AFTER_HELP,
     after_long_help = AFTER_LONG_HELP,
+    override_usage = "greenwatch [OPTIONS] <PATH>...\n       greenwatch --completions <SHELL>\n       greenwatch --man",
     max_term_width = 100
 )]
 pub struct Args {
