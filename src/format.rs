@@ -37,21 +37,24 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     push_int(out, i64::from(event.wd()));
     out.extend_from_slice(b",\"mask\":");
     push_int(out, i64::from(event.mask().bits()));
+    out.reserve(128 + 2 * (path.len() + name.len()));
     out.extend_from_slice(b",\"maskname\":");
     json_string(out, event.maskname().as_bytes());
-    out.extend_from_slice(b",\"name\":");
-    json_string(out, name);
-    out.extend_from_slice(b",\"path\":\"");
-    let escaped = out.len();
+    out.extend_from_slice(b",\"name\":\"");
+    let start = out.len();
+    json_body(out, name);
+    let escaped_name = start..out.len();
+    out.extend_from_slice(b"\",\"path\":\"");
+    let start = out.len();
     json_body(out, path);
-    let escaped = escaped..out.len();
+    let escaped_path = start..out.len();
     out.extend_from_slice(b"\",\"pathname\":\"");
-    out.extend_from_within(escaped); // the path, escaped once
+    out.extend_from_within(escaped_path); // the path and the name, each escaped once
     if !name.is_empty() {
         if !path.ends_with(b"/") {
             out.push(b'/');
         }
-        json_body(out, name);
+        out.extend_from_within(escaped_name);
     }
     out.extend_from_slice(if event.is_dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
     out.extend_from_slice(b",\"cookie\":");
@@ -147,7 +150,65 @@ mod ansi {
 /// assert_eq!(out, b"<Event dir=False mask=0x100 maskname=IN_CREATE name=a path=/w pathname=/w/a wd=1 >\n");
 /// ```
 pub fn write_pyinotify(out: &mut Vec<u8>, event: &Event, color: bool) {
-    let mut line = Line { out, color };
+    pyinotify_line(Line { out, color, escape: false }, event);
+}
+
+/// As [`write_pyinotify`], but with the names and paths escaped by
+/// [`push_escaped`], so that a name holding a newline or another control
+/// byte cannot make the line look like two (or drive a terminal).
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::{Event, Mask, format};
+///
+/// let mut out = Vec::new();
+/// format::write_pyinotify_escaped(&mut out, &Event::new(1, Mask::IN_CREATE, "/w", "a\n<Event"), false);
+/// assert_eq!(
+///     out,
+///     b"<Event dir=False mask=0x100 maskname=IN_CREATE name=a\\n<Event path=/w pathname=/w/a\\n<Event wd=1 >\n"
+/// );
+/// ```
+pub fn write_pyinotify_escaped(out: &mut Vec<u8>, event: &Event, color: bool) {
+    pyinotify_line(Line { out, color, escape: true }, event);
+}
+
+/// Appends `bytes` with every control byte (0x00–0x1f, 0x7f) and every
+/// backslash escaped: `\\`, `\n`, `\t`, `\r`, and `\xHH` (two lowercase
+/// hex digits) for the others. Every other byte, non-UTF-8 ones included,
+/// is copied as it is, so the escaping is reversible and the result holds
+/// no newline.
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::format;
+///
+/// let mut out = Vec::new();
+/// format::push_escaped(&mut out, b"a\nb\\c\x1b[31m\xff");
+/// assert_eq!(out, b"a\\nb\\\\c\\x1b[31m\xff");
+/// ```
+pub fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    if !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == 0x7f) | (b == b'\\')) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    for &b in bytes {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b if b < 0x20 || b == 0x7f => {
+                out.extend_from_slice(b"\\x");
+                out.extend_from_slice(&hex2(b));
+            }
+            b => out.push(b),
+        }
+    }
+}
+
+fn pyinotify_line(mut line: Line<'_>, event: &Event) {
     line.paint(ansi::NORMAL, b"<");
     line.paint(ansi::CLASS, b"Event");
     if event.is_overflow() {
@@ -169,21 +230,22 @@ fn write_fields(line: &mut Line<'_>, event: &Event) {
     line.field_bytes("dir", if event.is_dir() { b"True" } else { b"False" });
     line.field("mask", format_args!("0x{:x}", event.mask()));
     line.field_bytes("maskname", event.maskname().as_bytes());
-    line.field_bytes("name", event.name().as_bytes());
+    line.field_name("name", event.name().as_bytes());
     let path = event.path().as_os_str().as_bytes();
-    line.field_bytes("path", path);
+    line.field_name("path", path);
     line.key("pathname");
+    let push = if line.escape { push_escaped } else { <Vec<u8>>::extend_from_slice };
     line.value_with(|out| {
-        out.extend_from_slice(path);
+        push(out, path);
         if !event.name().is_empty() {
             if !path.ends_with(b"/") {
                 out.push(b'/');
             }
-            out.extend_from_slice(event.name().as_bytes());
+            push(out, event.name().as_bytes());
         }
     });
     if let Some(src) = event.src_pathname() {
-        line.field_bytes("src_pathname", src.as_os_str().as_bytes());
+        line.field_name("src_pathname", src.as_os_str().as_bytes());
     }
     line.field("wd", format_args!("{}", event.wd()));
 }
@@ -192,6 +254,8 @@ fn write_fields(line: &mut Line<'_>, event: &Event) {
 struct Line<'a> {
     out: &'a mut Vec<u8>,
     color: bool,
+    /// Names and paths go through [`push_escaped`].
+    escape: bool,
 }
 
 impl Line<'_> {
@@ -229,6 +293,13 @@ impl Line<'_> {
     fn field_bytes(&mut self, key: &str, value: &[u8]) {
         self.key(key);
         self.value_with(|out| out.extend_from_slice(value));
+    }
+
+    /// A name or path: escaped when the line says so.
+    fn field_name(&mut self, key: &str, value: &[u8]) {
+        let escape = self.escape;
+        self.key(key);
+        self.value_with(|out| if escape { push_escaped(out, value) } else { out.extend_from_slice(value) });
     }
 
     fn field(&mut self, key: &str, value: std::fmt::Arguments<'_>) {
@@ -300,6 +371,47 @@ mod tests {
         let lines: Vec<_> = text.lines().collect();
         assert!(lines[0].starts_with("{\"wd\":-1,\"mask\":16384,\"maskname\":\"IN_Q_OVERFLOW\""));
         assert!(lines[1].contains("\"pathname\":\"/x\"") && lines[1].ends_with(",\"recovered\":true}"));
+    }
+
+    #[test]
+    fn escaped_line_cannot_be_split_by_a_name() {
+        let name = OsStr::from_bytes(b"x\n<Event dir=False \\ \x1b\x7f\xff");
+        let ev = Event::new(1, Mask::IN_MOVED_TO, "/w\t", name).with_src_pathname("/w/\r");
+        let mut out = Vec::new();
+        write_pyinotify_escaped(&mut out, &ev, false);
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
+        let want = b" name=x\\n<Event dir=False \\\\ \\x1b\\x7f\xff path=/w\\t pathname=/w\\t/x\\n";
+        assert!(out.windows(want.len()).any(|w| w == want), "{}", String::from_utf8_lossy(&out));
+        let src = b"src_pathname=/w/\\r wd";
+        assert!(out.windows(src.len()).any(|w| w == src));
+    }
+
+    #[test]
+    fn push_escaped_round_trips_every_byte() {
+        let all: Vec<u8> = (0..=u8::MAX).collect();
+        let mut out = Vec::new();
+        push_escaped(&mut out, &all);
+        assert!(!out.iter().any(|&b| b < 0x20 || b == 0x7f));
+        let mut back = Vec::new();
+        let mut i = 0;
+        while i < out.len() {
+            if out[i] == b'\\' {
+                let (b, len) = match out[i + 1] {
+                    b'n' => (b'\n', 2),
+                    b't' => (b'\t', 2),
+                    b'r' => (b'\r', 2),
+                    b'\\' => (b'\\', 2),
+                    b'x' => (u8::from_str_radix(std::str::from_utf8(&out[i + 2..i + 4]).unwrap(), 16).unwrap(), 4),
+                    other => panic!("bad escape {other}"),
+                };
+                back.push(b);
+                i += len;
+            } else {
+                back.push(out[i]);
+                i += 1;
+            }
+        }
+        assert_eq!(back, all);
     }
 
     #[test]

@@ -346,12 +346,17 @@ impl AddWatch<'_> {
                 out.push(abs);
                 continue;
             }
-            let pattern = abs.to_str().ok_or_else(|| {
-                Error::new(ErrorKind::InvalidPattern, "a glob pattern must be valid UTF-8").with_path(path)
-            })?;
-            let matches = glob::glob(pattern)
-                .map_err(|e| Error::new(ErrorKind::InvalidPattern, format!("invalid glob: {e}")).with_path(path))?;
-            out.extend(matches.filter_map(std::result::Result::ok));
+            #[cfg(not(feature = "glob"))]
+            return Err(Error::new(ErrorKind::InvalidPattern, "do_glob needs the `glob` feature").with_path(path));
+            #[cfg(feature = "glob")]
+            {
+                let pattern = abs.to_str().ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidPattern, "a glob pattern must be valid UTF-8").with_path(path)
+                })?;
+                let matches = glob::glob(pattern)
+                    .map_err(|e| Error::new(ErrorKind::InvalidPattern, format!("invalid glob: {e}")).with_path(path))?;
+                out.extend(matches.filter_map(std::result::Result::ok));
+            }
         }
         Ok(out)
     }

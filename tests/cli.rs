@@ -29,7 +29,11 @@ fn help_reads_like_a_man_page() {
     for section in ["Usage: greenwatch [OPTIONS] <PATH>...", "EXAMPLES", "EXIT STATUS", "GREENWATCH_PATHNAME", "%w"] {
         assert!(text.contains(section), "--help lacks {section:?}:\n{text}");
     }
-    for option in ["--recursive", "--auto-add", "--glob", "--events-list", "--stats", "--raw-format", "--command"] {
+    let new = ["--color", "--raw-names", "--debounce", "--gitignore", "--exclude-glob", "--completions", "--man"];
+    for option in ["--recursive", "--auto-add", "--glob", "--events-list", "--stats", "--raw-format", "--command"]
+        .into_iter()
+        .chain(new)
+    {
         assert!(text.contains(option), "--help lacks {option}");
     }
     let (status, short, _) = run(["-h"]);

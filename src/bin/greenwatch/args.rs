@@ -36,8 +36,10 @@ OUTPUT
 
   Default    pyinotify's line, e.g.
              <Event dir=False mask=0x100 maskname=IN_CREATE name=a path=/w pathname=/w/a wd=1 >
-             coloured when stdout is a terminal, NO_COLOR is unset or empty,
-             and -f is not given. Names are written as raw bytes.
+             coloured per --color (auto: when stdout is a terminal and NO_COLOR
+             is unset or empty; -f: never). Names and paths are escaped: each
+             control byte and the backslash as \\\\, \\n, \\t, \\r or \\xHH, so a
+             name cannot start a line of its own (--raw-names: raw bytes).
   --json     {\"wd\":1,\"mask\":256,\"maskname\":\"IN_CREATE\",\"name\":\"a\",\"path\":\"/w\",
              \"pathname\":\"/w/a\",\"dir\":false,\"cookie\":0}, plus \"src_pathname\" on an
              IN_MOVED_TO paired with its IN_MOVED_FROM. A byte that is not valid
@@ -53,7 +55,9 @@ OUTPUT
                %c   the rename cookie (0 unless a move)
                %0   a NUL byte; %n a newline; %% a percent sign
              A newline follows each event unless the format holds %0 or
-             --no-newline is given.
+             --no-newline is given. %w and %f are escaped as in the default
+             line, except in formats holding %0 (NUL-separated records keep
+             the raw bytes) and with --raw-names.
   -s         pyinotify's statistics instead of events: after every batch (at
              most one every 5 seconds) the counts, as <Stats ElapsedTime=… >,
              then a bar chart.
@@ -67,6 +71,10 @@ COMMANDS (-c)
     GREENWATCH_MASK      GREENWATCH_WD    GREENWATCH_COOKIE GREENWATCH_DIR (0/1)
     GREENWATCH_SRC_PATHNAME (only on a paired IN_MOVED_TO)
   and the pathname is also $1. Always quote them: \"$GREENWATCH_PATHNAME\".
+  With --debounce, CMD runs once per burst, after DURATION without a new
+  event, never two at once, with the last event's variables plus
+  GREENWATCH_EVENTS (a private file of the burst's --json lines, removed
+  after the run) and GREENWATCH_COUNT.
   Events are still printed (add -q to print nothing); the command's own
   output goes straight to the same stdout and stderr, so it may interleave
   with them. Up to 10000 events wait for their command; past that greenwatch
@@ -88,8 +96,8 @@ EXAMPLES
     greenwatch --json -e IN_CREATE,IN_DELETE /var/spool/in
   inotifywait-style lines with a timestamp:
     greenwatch -r --format '%T %w%f %e' --timefmt '%H:%M:%S' /etc
-  Rebuild whenever a file is written, skipping the build directory:
-    greenwatch -r -a -q -e IN_CLOSE_WRITE --exclude '/target$' -c 'make' .
+  Rebuild once per burst of saves, honouring .gitignore:
+    greenwatch -r -a -q --gitignore -e close_write,moved_to --debounce -c 'make' .
   NUL-separated paths for xargs -0, stopping after 100 events:
     greenwatch -r --format '%w%f%0' -n 100 . | xargs -0 -n1 echo
   Wait for one file to appear, at most 30 seconds:
@@ -97,11 +105,12 @@ EXAMPLES
 
 EXIT STATUS
   0  stopped by SIGINT/SIGTERM, --timeout, --count/--oneshot, nothing left
-     to watch, or a closed stdout (greenwatch … | head)
+     to watch, or a closed stdout (greenwatch … | head); --completions, --man
   1  a runtime failure: no path could be watched, the inotify limits were
      reached, or an I/O error (a path that cannot be watched while others can
      is only a warning)
-  2  a usage error: an unknown option or event name, a bad pattern or format";
+  2  a usage error: an unknown option or event name, a bad pattern or format
+  3  --timeout ended the run while --count/--oneshot was still waiting";
 
 /// Watch files and directories with inotify and report each event.
 #[derive(Parser, Debug)]
@@ -111,11 +120,12 @@ EXIT STATUS
     long_about = LONG_ABOUT,
     after_help = AFTER_HELP,
     after_long_help = AFTER_LONG_HELP,
+    override_usage = "greenwatch [OPTIONS] <PATH>...\n       greenwatch --completions <SHELL>\n       greenwatch --man",
     max_term_width = 100
 )]
 pub struct Args {
     /// Files and directories to watch.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present_any = ["completions", "man"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Also watch every directory below each path (pyinotify's rec).
@@ -135,8 +145,9 @@ pub struct Args {
     #[arg(help_heading = "Watching", short, long)]
     pub glob: bool,
 
-    /// Events to report: pyinotify names such as IN_CREATE, IN_CLOSE_WRITE or
-    /// ALL_EVENTS (the default), comma-separated; may be repeated.
+    /// Events to report, comma-separated; may be repeated. pyinotify's names
+    /// (IN_CREATE, IN_CLOSE_WRITE, ALL_EVENTS: the default) or inotifywait's
+    /// (create, close_write, close, move, all_events), in any case.
     #[arg(help_heading = "Watching", short, long = "events-list", value_name = "EVENT[,...]", action = ArgAction::Append)]
     pub events_list: Vec<String>,
 
@@ -149,6 +160,17 @@ pub struct Args {
     /// pyinotify, each matches at the start of the path.
     #[arg(help_heading = "Watching", long, value_name = "FILE", action = ArgAction::Append)]
     pub exclude_from: Vec<PathBuf>,
+
+    /// Do not watch directories, nor report files, that match GLOB
+    /// (.gitignore syntax: `target/`, `*.log`, `/abs/path`); may be repeated.
+    #[arg(help_heading = "Watching", long, value_name = "GLOB", action = ArgAction::Append)]
+    pub exclude_glob: Vec<String>,
+
+    /// Honour the .gitignore, .ignore and .git/info/exclude files found in the
+    /// watched trees (and skip .git/): ignored directories are not watched,
+    /// ignored files not reported; edits to those files apply while running.
+    #[arg(help_heading = "Watching", long)]
+    pub gitignore: bool,
 
     /// One JSON object per event, one a line (fields under OUTPUT below).
     #[arg(help_heading = "Output", long, conflicts_with = "format")]
@@ -172,9 +194,18 @@ pub struct Args {
     #[arg(help_heading = "Output", long, requires = "format")]
     pub no_newline: bool,
 
-    /// Never colour the output (pyinotify's raw format).
+    /// Never colour the output (pyinotify's raw format; --color=never).
     #[arg(help_heading = "Output", short = 'f', long = "raw-format")]
     pub raw_format: bool,
+
+    /// Colour pyinotify's lines: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(help_heading = "Output", long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Write names and paths as raw bytes in pyinotify's lines and --format
+    /// (pyinotify's exact output), instead of escaping control bytes.
+    #[arg(help_heading = "Output", long)]
+    pub raw_names: bool,
 
     /// Print pyinotify's event statistics after every batch instead of the events.
     #[arg(help_heading = "Output", short, long, conflicts_with_all = ["json", "format"])]
@@ -188,7 +219,24 @@ pub struct Args {
     #[arg(help_heading = "Commands", short, long, value_name = "CMD")]
     pub command: Option<OsString>,
 
-    /// Exit (status 0) SECONDS after the watches are established, events or not; 0: never.
+    /// With -c: run the command once per burst of events, after DURATION
+    /// without a new one (default 50ms; 200ms, 1.5s, 2m; a bare number is
+    /// milliseconds), never two at once; the burst's events are in the JSON
+    /// lines file $GREENWATCH_EVENTS.
+    #[arg(
+        help_heading = "Commands",
+        long,
+        value_name = "DURATION",
+        requires = "command",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "50ms",
+        value_parser = parse_duration
+    )]
+    pub debounce: Option<Duration>,
+
+    /// Exit SECONDS after the watches are established, events or not; 0: never
+    /// (status 0, or 3 if --count/--oneshot was still waiting).
     #[arg(help_heading = "Stopping", long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 
@@ -203,6 +251,25 @@ pub struct Args {
     /// Progress, a summary of the watches, and command failures on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Print the completion script of SHELL (bash, zsh, fish, elvish, powershell) and exit.
+    #[arg(help_heading = "Manual", long, value_name = "SHELL", value_enum, exclusive = true)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit: greenwatch --man > greenwatch.1
+    #[arg(help_heading = "Manual", long, exclusive = true)]
+    pub man: bool,
+}
+
+/// `--color`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set and not empty.
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
 impl Args {
@@ -223,6 +290,21 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| format!("'{text}' is not a number of seconds ≥ 0"))
 }
 
+/// Parses `50ms`, `1.5s`, `2m` or a bare number of milliseconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit {
+        "" | "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        _ => return Err(format!("'{text}': the unit must be ms, s or m (e.g. 50ms, 1.5s)")),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 50ms or 1.5s"))?;
+    Duration::try_from_secs_f64(value * scale).map_err(|_| format!("'{text}' is not a duration ≥ 0"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +322,21 @@ mod tests {
         assert!(parse_seconds("-1").is_err());
         assert!(parse_seconds("soon").is_err());
         assert!(parse_seconds("inf").is_err());
+    }
+
+    #[test]
+    fn durations_take_units_and_bare_milliseconds() {
+        assert_eq!(parse_duration("50ms"), Ok(Duration::from_millis(50)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("200"), Ok(Duration::from_millis(200)));
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("-1s").is_err());
+        let args = Args::parse_from(["greenwatch", "-c", "true", "--debounce", "/tmp"]);
+        assert_eq!(args.debounce, Some(Duration::from_millis(50)));
+        assert_eq!(args.paths, [PathBuf::from("/tmp")]);
+        let args = Args::parse_from(["greenwatch", "-c", "true", "--debounce=1s", "/tmp"]);
+        assert_eq!(args.debounce, Some(Duration::from_secs(1)));
     }
 
     #[test]

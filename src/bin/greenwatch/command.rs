@@ -9,8 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use greenwatch::Event;
+
+use crate::burst;
 
 /// How many events may wait for their command before the notifier blocks.
 pub const QUEUE_BOUND: usize = 10_000;
@@ -18,16 +21,24 @@ pub const QUEUE_BOUND: usize = 10_000;
 /// The environment variables of one run; `None` removes an inherited value.
 type Vars = Vec<(&'static str, Option<OsString>)>;
 
-/// One event's command: its environment and its pathname (also `$1`).
+/// One event's command: its environment and its pathname (also `$1`), and
+/// with `--debounce` its JSON line.
 #[derive(Debug)]
-struct Job {
+pub struct Job {
     vars: Vars,
     pathname: OsString,
+    /// The event as a `--json` line, for the burst's events file.
+    pub json: Vec<u8>,
 }
 
 impl Job {
-    /// Copies the event's fields, as bytes, into environment values.
-    fn from_event(event: &Event) -> Job {
+    /// Copies the event's fields, as bytes, into environment values (and,
+    /// when `with_json`, the event into a JSON line).
+    fn from_event(event: &Event, with_json: bool) -> Job {
+        let mut json = Vec::new();
+        if with_json {
+            greenwatch::format::write_json(&mut json, event);
+        }
         let pathname = event.pathname().into_owned().into_os_string();
         let text = |s: String| Some(OsString::from(s));
         let vars = vec![
@@ -41,23 +52,24 @@ impl Job {
             ("GREENWATCH_DIR", text(u8::from(event.is_dir()).to_string())),
             ("GREENWATCH_SRC_PATHNAME", event.src_pathname().map(|p| p.as_os_str().to_owned())),
         ];
-        Job { vars, pathname }
+        Job { vars, pathname, json }
     }
 }
 
 /// The user's command and how loudly to report its failures.
 #[derive(Debug)]
-struct Program {
+pub struct Program {
     command: OsString,
     verbose: bool,
 }
 
 impl Program {
-    /// Runs `sh -c CMD greenwatch PATHNAME` with the job's variables and waits
-    /// for it, so no child is left a zombie.
-    fn run(&self, job: &Job) {
+    /// Runs `sh -c CMD greenwatch PATHNAME` with the job's variables (and
+    /// `extra` ones) and waits for it, so no child is left a zombie.
+    pub fn run(&self, job: &Job, extra: &[(&str, OsString)]) {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(&self.command).arg("greenwatch").arg(&job.pathname).stdin(Stdio::null());
+        cmd.envs(extra.iter().map(|(name, value)| (name, value)));
         for (name, value) in &job.vars {
             match value {
                 Some(value) => cmd.env(name, value),
@@ -85,6 +97,8 @@ pub struct CommandQueue {
     sender: Option<SyncSender<Job>>,
     worker: Option<JoinHandle<()>>,
     abandon: Arc<AtomicBool>,
+    /// Jobs carry their JSON line (`--debounce`).
+    debounce: bool,
 }
 
 impl CommandQueue {
@@ -93,21 +107,28 @@ impl CommandQueue {
     /// # Errors
     ///
     /// The OS error if the thread cannot be spawned.
-    pub fn start(command: OsString, verbose: bool) -> std::io::Result<CommandQueue> {
+    /// Starts the worker for `command`: once per event, or with `debounce`
+    /// once per burst (see [`burst`](crate::burst)).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the thread cannot be spawned.
+    pub fn start(command: OsString, verbose: bool, debounce: Option<Duration>) -> std::io::Result<CommandQueue> {
         let (sender, receiver) = sync_channel(QUEUE_BOUND);
         let abandon = Arc::new(AtomicBool::new(false));
         let program = Program { command, verbose };
         let flag = Arc::clone(&abandon);
-        let worker = std::thread::Builder::new()
-            .name("greenwatch-command".into())
-            .spawn(move || work(&receiver, &program, &flag))?;
-        Ok(CommandQueue { sender: Some(sender), worker: Some(worker), abandon })
+        let worker = std::thread::Builder::new().name("greenwatch-command".into()).spawn(move || match debounce {
+            Some(quiet) => burst::work(&receiver, &program, &flag, quiet),
+            None => work(&receiver, &program, &flag),
+        })?;
+        Ok(CommandQueue { sender: Some(sender), worker: Some(worker), abandon, debounce: debounce.is_some() })
     }
 
     /// Queues the command for `event`; blocks while [`QUEUE_BOUND`] events wait.
     pub fn push(&self, event: &Event) {
         if let Some(sender) = &self.sender {
-            let _ = sender.send(Job::from_event(event));
+            let _ = sender.send(Job::from_event(event, self.debounce));
         }
     }
 
@@ -129,7 +150,7 @@ impl CommandQueue {
 fn work(receiver: &Receiver<Job>, program: &Program, abandon: &AtomicBool) {
     for job in receiver {
         if !abandon.load(Ordering::SeqCst) {
-            program.run(&job);
+            program.run(&job, &[]);
         }
     }
 }
@@ -148,7 +169,7 @@ mod tests {
     fn job_carries_every_field_as_bytes() {
         let name = OsStr::from_bytes(b"$(touch x)\xff");
         let ev = Event::new(3, Mask::IN_MOVED_TO, "/w", name).with_cookie(9).with_src_pathname("/w/a");
-        let job = Job::from_event(&ev);
+        let job = Job::from_event(&ev, false);
         assert_eq!(var(&job, "GREENWATCH_NAME"), Some(&b"$(touch x)\xff"[..]));
         assert_eq!(var(&job, "GREENWATCH_PATHNAME"), Some(&b"/w/$(touch x)\xff"[..]));
         assert_eq!(var(&job, "GREENWATCH_MASKNAME"), Some(&b"IN_MOVED_TO"[..]));
@@ -160,7 +181,7 @@ mod tests {
 
     #[test]
     fn src_pathname_is_removed_when_absent() {
-        let job = Job::from_event(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
+        let job = Job::from_event(&Event::new(1, Mask::IN_CREATE, "/w", "a"), false);
         assert!(job.vars.iter().any(|(n, v)| *n == "GREENWATCH_SRC_PATHNAME" && v.is_none()));
     }
 
@@ -169,7 +190,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("log");
         let cmd = format!("printf '%s\\n' \"$GREENWATCH_NAME\" >> '{}'", log.display());
-        let queue = CommandQueue::start(cmd.into(), false).unwrap();
+        let queue = CommandQueue::start(cmd.into(), false, None).unwrap();
         for name in ["a", "b", "c"] {
             queue.push(&Event::new(1, Mask::IN_CREATE, "/w", name));
         }

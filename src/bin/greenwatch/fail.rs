@@ -12,7 +12,12 @@ pub enum Fail {
     Runtime(String),
     /// A runtime failure whose messages are already on stderr (status 1).
     Reported,
+    /// `--timeout` ended a run still waiting for `--count`/`--oneshot` (status 3, quietly).
+    TimedOut,
 }
+
+/// The exit status of [`Fail::TimedOut`] (inotifywait uses 2, taken here by usage errors).
+pub const TIMED_OUT: u8 = 3;
 
 impl Fail {
     /// A usage error with this message.
@@ -38,6 +43,7 @@ impl Fail {
                 ExitCode::from(1)
             }
             Fail::Reported => ExitCode::from(1),
+            Fail::TimedOut => ExitCode::from(TIMED_OUT),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use greenwatch::{Event, Flow, ProcessEvent};
+use greenwatch::{Event, ExcludeFilter, Flow, ProcessEvent};
 
 use crate::command::CommandQueue;
 use crate::output::Output;
@@ -24,12 +24,28 @@ pub struct CliHandler {
     sink: io::Stdout,
     /// The error of such a write; the loop stops on it.
     pub write_error: Option<io::Error>,
+    /// `--exclude-glob`, `--gitignore`: events of excluded files are dropped here.
+    filter: Option<ExcludeFilter>,
 }
 
 impl CliHandler {
     /// A handler writing to `output`, running `commands`, stopping after `limit` events.
     pub fn new(output: Output, commands: Option<CommandQueue>, limit: Option<u64>) -> CliHandler {
-        CliHandler { output, commands, limit, seen: 0, sink: io::stdout(), write_error: None }
+        CliHandler { output, commands, limit, seen: 0, sink: io::stdout(), write_error: None, filter: None }
+    }
+
+    /// Drops the events that `filter`'s glob and ignore-file rules exclude
+    /// (and lets it see edits of ignore files).
+    pub fn filter_events(&mut self, filter: Option<ExcludeFilter>) {
+        self.filter = filter.filter(ExcludeFilter::has_file_rules);
+    }
+
+    /// True if the filter drops `event`.
+    fn excluded(&self, event: &Event) -> bool {
+        self.filter.as_ref().is_some_and(|filter| {
+            filter.notice(event);
+            filter.ignores_event(event)
+        })
     }
 
     /// True once the `--count` limit is reached.
@@ -42,6 +58,9 @@ impl ProcessEvent for CliHandler {
     fn process_default(&mut self, event: &Event) -> Flow {
         if self.limit_reached() {
             return Flow::Stop;
+        }
+        if self.excluded(event) {
+            return Flow::Continue;
         }
         self.output.event(event);
         if let Some(commands) = &self.commands {

@@ -6,15 +6,19 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod burst;
 mod clock;
 mod command;
 mod deadline;
+mod event_names;
 mod fail;
 mod handler;
 mod logger;
+mod manual;
 mod output;
 mod pair;
 mod pipe;
+mod progress;
 mod run;
 mod settings;
 mod signals;
@@ -28,7 +32,12 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = args::Args::parse();
     logger::install(args.verbose);
-    match run::run(&args) {
+    let result = match (args.completions, args.man) {
+        (Some(shell), _) => manual::completions(shell),
+        (None, true) => manual::man_page(),
+        (None, false) => run::run(&args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => fail.report(),
     }

@@ -17,6 +17,8 @@ pub enum Style {
     Pyinotify {
         /// Colour the line as pyinotify's `ColoredOutputFormat` does.
         color: bool,
+        /// Escape control bytes in names and paths (see `format::push_escaped`).
+        escape: bool,
     },
     /// One JSON object a line.
     Json,
@@ -54,7 +56,8 @@ impl Output {
     /// Appends one event (or, with `-s`, counts it).
     pub fn event(&mut self, event: &Event) {
         match &mut self.style {
-            Style::Pyinotify { color } => format::write_pyinotify(&mut self.buf, event, *color),
+            Style::Pyinotify { color, escape: true } => format::write_pyinotify_escaped(&mut self.buf, event, *color),
+            Style::Pyinotify { color, escape: false } => format::write_pyinotify(&mut self.buf, event, *color),
             Style::Json => format::write_json(&mut self.buf, event),
             Style::PairedJson(pairing) => pairing.event(&mut self.buf, event),
             Style::Template(template, clock) => template.write(&mut self.buf, event, &self.wm, clock.as_mut()),
@@ -138,7 +141,7 @@ mod tests {
         let mut json = output(Style::Json);
         json.event(&ev);
         assert!(flushed(&mut json).starts_with("{\"wd\":1,"));
-        let mut plain = output(Style::Pyinotify { color: false });
+        let mut plain = output(Style::Pyinotify { color: false, escape: true });
         plain.event(&ev);
         assert!(flushed(&mut plain).starts_with("<Event dir=False"));
         let mut quiet = output(Style::Quiet);

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use greenwatch::{Flow, Notifier, WatchManager};
@@ -29,23 +30,28 @@ pub fn run(args: &Args) -> Result<(), Fail> {
     let wm = WatchManager::new()?;
     wm.set_recovery(args.recovery());
     let mut notifier = build_notifier(&wm, args, style)?;
+    notifier.handler_mut().filter_events(filter.clone());
     let abandon = notifier.handler_mut().commands.as_ref().map(CommandQueue::abandon_flag);
     signals::install(notifier.stop_handle(), abandon)?;
     watch::establish(&wm, args, mask, filter)?;
-    if let Some(after) = args.timeout.filter(|t| !t.is_zero()) {
-        deadline::spawn(after, notifier.stop_handle())?;
-    }
+    let timer = args.timeout.filter(|t| !t.is_zero()).map(|after| deadline::spawn(after, notifier.stop_handle()));
+    let timer = timer.transpose()?;
     let result = event_loop(&mut notifier, args.verbose);
     if let Some(commands) = notifier.handler_mut().commands.take() {
         commands.finish();
     }
-    result
+    result?;
+    let timed_out = timer.is_some_and(|fired| fired.load(Ordering::SeqCst));
+    if timed_out && args.event_limit().is_some() && !notifier.handler().limit_reached() {
+        return Err(Fail::TimedOut);
+    }
+    Ok(())
 }
 
 /// The notifier with the CLI's handler (and `-s`'s read frequency).
 fn build_notifier(wm: &WatchManager, args: &Args, style: Style) -> Result<Notifier<CliHandler>, Fail> {
     let stats = matches!(style, Style::Stats(_));
-    let commands = args.command.clone().map(|cmd| CommandQueue::start(cmd, args.verbose)).transpose()?;
+    let commands = args.command.clone().map(|cmd| CommandQueue::start(cmd, args.verbose, args.debounce)).transpose()?;
     let handler = CliHandler::new(Output::new(style, wm.clone()), commands, args.event_limit());
     let notifier = Notifier::new(wm.clone(), handler)?;
     Ok(if stats { notifier.with_read_freq(STATS_READ_FREQ) } else { notifier })

@@ -6,8 +6,9 @@ use std::io::IsTerminal;
 
 use greenwatch::{ExcludeFilter, Mask, Stats};
 
-use crate::args::Args;
+use crate::args::{Args, ColorWhen};
 use crate::clock::{Clock, DEFAULT_TIMEFMT};
+use crate::event_names;
 use crate::fail::Fail;
 use crate::output::Style;
 use crate::pair::PairedJson;
@@ -18,7 +19,8 @@ use crate::template::Template;
 pub struct Settings {
     /// The events to report.
     pub mask: Mask,
-    /// Directories never watched (`--exclude`, `--exclude-from`).
+    /// Directories never watched, files never reported (`--exclude`,
+    /// `--exclude-from`, `--exclude-glob`, `--gitignore`).
     pub filter: Option<ExcludeFilter>,
     /// How events are written.
     pub style: Style,
@@ -42,21 +44,9 @@ fn parse_mask(lists: &[String]) -> Result<Mask, Fail> {
     }
     let mut mask = Mask::empty();
     for list in lists {
-        mask |= list.parse::<Mask>().map_err(|_| Fail::Usage(bad_event_message(list)))?;
+        mask |= event_names::parse_list(list).map_err(Fail::Usage)?;
     }
     Ok(mask)
-}
-
-/// Names the first word of `list` that is not an event name, and the valid ones.
-fn bad_event_message(list: &str) -> String {
-    let bad = list.split([',', '|']).map(str::trim).find(|word| Mask::from_name(word).is_none());
-    let names: Vec<&str> = Mask::names().iter().map(|(name, _)| *name).collect();
-    match bad {
-        Some(word) if !word.is_empty() => {
-            format!("the event '{word}' given with -e/--events-list is not valid; valid names: {}", names.join(", "))
-        }
-        _ => format!("-e/--events-list '{list}' holds an empty event name"),
-    }
 }
 
 /// The union of `--exclude` patterns and `--exclude-from` files, if any.
@@ -65,6 +55,14 @@ fn exclude_filter(args: &Args) -> Result<Option<ExcludeFilter>, Fail> {
     if !args.exclude.is_empty() {
         let patterns = args.exclude.iter().map(|p| search_pattern(p));
         filters.push(ExcludeFilter::new(patterns).map_err(|e| Fail::usage(format!("--exclude: {}", e.message())))?);
+    }
+    if !args.exclude_glob.is_empty() {
+        let globs = ExcludeFilter::from_globs(&args.exclude_glob)
+            .map_err(|e| Fail::usage(format!("--exclude-glob: {}", e.message())))?;
+        filters.push(globs);
+    }
+    if args.gitignore {
+        filters.push(ExcludeFilter::from_ignore_files());
     }
     for file in &args.exclude_from {
         let filter = ExcludeFilter::from_file(file)
@@ -95,18 +93,26 @@ fn style(args: &Args) -> Result<Style, Fail> {
         return Ok(if args.pair_moves { Style::PairedJson(PairedJson::default()) } else { Style::Json });
     }
     if let Some(format) = &args.format {
-        let template = Template::parse(format, args.no_newline).map_err(Fail::Usage)?;
+        let template = Template::parse(format, args.no_newline, !args.raw_names).map_err(Fail::Usage)?;
         let timefmt = args.timefmt.as_deref().unwrap_or(DEFAULT_TIMEFMT);
         let clock = template.uses_time().then(|| Clock::new(timefmt)).transpose().map_err(Fail::Usage)?;
         return Ok(Style::Template(template, clock));
     }
-    Ok(Style::Pyinotify { color: use_color(args.raw_format) })
+    Ok(Style::Pyinotify { color: use_color(args), escape: !args.raw_names })
 }
 
-/// Colour only on a terminal, unless `-f` or `NO_COLOR` (set and not empty) says no.
-fn use_color(raw_format: bool) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !raw_format && !no_color && std::io::stdout().is_terminal()
+/// `-f` and `--color=never`: never; `--color=always`: always; else only on a
+/// terminal, unless `NO_COLOR` (set and not empty) says no.
+fn use_color(args: &Args) -> bool {
+    match args.color {
+        _ if args.raw_format => false,
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color && std::io::stdout().is_terminal()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -169,8 +175,21 @@ mod tests {
         assert!(matches!(settings(&["--json"]).unwrap().style, Style::Json));
         assert!(matches!(settings(&["-s"]).unwrap().style, Style::Stats(_)));
         assert!(matches!(settings(&["-q", "--json"]).unwrap().style, Style::Quiet));
-        assert!(matches!(settings(&["-f"]).unwrap().style, Style::Pyinotify { color: false }));
+        assert!(matches!(settings(&["-f"]).unwrap().style, Style::Pyinotify { color: false, escape: true }));
         assert!(matches!(settings(&["--format", "%T"]).unwrap().style, Style::Template(_, Some(_))));
         assert!(usage_message(&["--format", "%q"]).contains("%q"));
+        let always = settings(&["--color=always"]).unwrap().style;
+        assert!(matches!(always, Style::Pyinotify { color: true, escape: true }));
+        let raw = settings(&["--color=always", "-f", "--raw-names"]).unwrap().style;
+        assert!(matches!(raw, Style::Pyinotify { color: false, escape: false }));
+        assert!(matches!(settings(&["--color", "never"]).unwrap().style, Style::Pyinotify { color: false, .. }));
+    }
+
+    #[test]
+    fn globs_and_ignore_files_join_the_filter() {
+        let f = settings(&["--exclude-glob", "*.o", "--exclude", "/skip$"]).unwrap().filter.unwrap();
+        assert!(f.matches("/w/a.o") && f.matches("/w/skip") && f.has_file_rules());
+        assert!(usage_message(&["--exclude-glob", "a{b"]).starts_with("--exclude-glob: "));
+        assert!(settings(&["--gitignore"]).unwrap().filter.unwrap().matches("/w/.git"));
     }
 }

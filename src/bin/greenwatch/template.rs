@@ -5,7 +5,7 @@ use std::iter::Peekable;
 use std::os::unix::ffi::OsStrExt;
 use std::str::Chars;
 
-use greenwatch::{Event, Mask, WatchManager, Wd};
+use greenwatch::{Event, Mask, WatchManager, Wd, format};
 
 use crate::clock::Clock;
 
@@ -31,6 +31,8 @@ enum Part {
 pub struct Template {
     parts: Vec<Part>,
     newline: bool,
+    /// Escape control bytes in `%w` and `%f` (off for `%0` records, which are unambiguous).
+    escape: bool,
     /// Whether each watch seen so far is a directory, for `%w` on events that
     /// do not say (`IN_IGNORED` comes after the watch is gone).
     dirs: HashMap<Wd, bool>,
@@ -38,12 +40,13 @@ pub struct Template {
 
 impl Template {
     /// Parses `format`. A newline ends each event unless `no_newline` is set or
-    /// the format holds `%0` (NUL-terminated records).
+    /// the format holds `%0` (NUL-terminated records). With `escape`, names
+    /// and paths are escaped (`format::push_escaped`) unless the format holds `%0`.
     ///
     /// # Errors
     ///
     /// A message naming an unknown conversion, or a lone `%` at the end.
-    pub fn parse(format: &str, no_newline: bool) -> Result<Template, String> {
+    pub fn parse(format: &str, no_newline: bool, escape: bool) -> Result<Template, String> {
         let mut parts = Vec::new();
         let mut chars = format.chars().peekable();
         while let Some(c) = chars.next() {
@@ -56,7 +59,7 @@ impl Template {
             }
         }
         let nul = parts.iter().any(|p| matches!(p, Part::Literal(bytes) if bytes.contains(&0)));
-        Ok(Template { parts, newline: !no_newline && !nul, dirs: HashMap::new() })
+        Ok(Template { parts, newline: !no_newline && !nul, escape: escape && !nul, dirs: HashMap::new() })
     }
 
     /// True if the format uses `%T`.
@@ -72,7 +75,8 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Literal(bytes) => out.extend_from_slice(bytes),
-                Part::Watched => write_watched(out, event, watch_is_dir),
+                Part::Watched => write_watched(out, event, watch_is_dir, self.escape),
+                Part::File if self.escape => format::push_escaped(out, event.name().as_bytes()),
                 Part::File => out.extend_from_slice(event.name().as_bytes()),
                 Part::Events(sep) => write_events(out, event, sep),
                 Part::Time => out.extend_from_slice(clock.as_mut().map_or(&b""[..], |c| c.now())),
@@ -132,9 +136,13 @@ fn push_literal(parts: &mut Vec<Part>, bytes: &[u8]) {
 
 /// `%w`: the watch's path, with a `/` when the watched item is a directory,
 /// as inotifywait prints it.
-fn write_watched(out: &mut Vec<u8>, event: &Event, is_dir: bool) {
+fn write_watched(out: &mut Vec<u8>, event: &Event, is_dir: bool, escape: bool) {
     let path = event.path().as_os_str().as_bytes();
-    out.extend_from_slice(path);
+    if escape {
+        format::push_escaped(out, path);
+    } else {
+        out.extend_from_slice(path);
+    }
     if is_dir && !path.is_empty() && !path.ends_with(b"/") {
         out.push(b'/');
     }
@@ -159,7 +167,7 @@ mod tests {
         let wm = WatchManager::new().unwrap();
         let mut out = Vec::new();
         let mut clock = Clock::new("%Y").unwrap();
-        Template::parse(format, false).unwrap().write(&mut out, event, &wm, Some(&mut clock));
+        Template::parse(format, false, true).unwrap().write(&mut out, event, &wm, Some(&mut clock));
         String::from_utf8(out).unwrap()
     }
 
@@ -183,7 +191,7 @@ mod tests {
     #[test]
     fn ignored_remembers_that_the_watch_was_a_directory() {
         let wm = WatchManager::new().unwrap();
-        let mut t = Template::parse("%w", false).unwrap();
+        let mut t = Template::parse("%w", false, true).unwrap();
         let mut out = Vec::new();
         t.write(&mut out, &Event::new(7, Mask::IN_DELETE_SELF, "/w", "").with_dir(true), &wm, None);
         t.write(&mut out, &Event::new(7, Mask::IN_IGNORED, "/w", ""), &wm, None);
@@ -192,24 +200,35 @@ mod tests {
     }
 
     #[test]
+    fn names_are_escaped_unless_records_end_in_nul() {
+        let ev = Event::new(1, Mask::IN_CREATE, "/w\n", "a\nCREATE b");
+        assert_eq!(render("%w%f %e", &ev), "/w\\n/a\\nCREATE b CREATE\n");
+        assert_eq!(render("%w%f%0", &ev), "/w\n/a\nCREATE b\0");
+        let wm = WatchManager::new().unwrap();
+        let mut out = Vec::new();
+        Template::parse("%f", false, false).unwrap().write(&mut out, &ev, &wm, None);
+        assert_eq!(out, b"a\nCREATE b\n");
+    }
+
+    #[test]
     fn time_and_cookie() {
         let ev = Event::new(1, Mask::IN_MOVED_FROM, "/w", "a").with_cookie(42);
         let text = render("%T %c", &ev);
         assert!(text.starts_with('2') && text.ends_with(" 42\n"), "{text}");
-        assert!(Template::parse("%T", false).unwrap().uses_time());
-        assert!(!Template::parse("%w", false).unwrap().uses_time());
+        assert!(Template::parse("%T", false, true).unwrap().uses_time());
+        assert!(!Template::parse("%w", false, true).unwrap().uses_time());
     }
 
     #[test]
     fn bad_formats_are_named() {
-        let err = Template::parse("%w %q", false).unwrap_err();
+        let err = Template::parse("%w %q", false, true).unwrap_err();
         assert!(err.contains("'%q'"), "{err}");
-        assert!(Template::parse("50%", false).unwrap_err().contains("lone"));
+        assert!(Template::parse("50%", false, true).unwrap_err().contains("lone"));
     }
 
     #[test]
     fn no_newline_and_literals_merge() {
-        let t = Template::parse("a%%b", true).unwrap();
+        let t = Template::parse("a%%b", true, true).unwrap();
         assert_eq!(t.parts, [Part::Literal(b"a%b".to_vec())]);
         assert!(!t.newline);
     }

@@ -1,19 +1,15 @@
 //! Establishing the initial watches: one `add_watch` call, its warnings, and
-//! with `-v` progress while a big tree is walked.
+//! progress while a big tree is walked (see [`Progress`]).
 //!
 //! pyinotify counterpart: the `wm.add_watch(paths, mask, rec, auto_add, do_glob)` call of the CLI.
 
-use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use greenwatch::{AddResults, ExcludeFilter, Mask, Outcome, WatchManager};
 
 use crate::args::Args;
 use crate::fail::Fail;
-
-/// How often `-v` reports progress while watches are added.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+use crate::progress::Progress;
 
 /// Adds the watches the command line asks for, prints a warning per path that
 /// failed and, once at least one path is watched, `Watches established.`.
@@ -27,7 +23,7 @@ pub fn establish(wm: &WatchManager, args: &Args, mask: Mask, filter: Option<Excl
         eprintln!("greenwatch: watching {} with mask {}", list_paths(args), mask.maskname());
     }
     let started = Instant::now();
-    let progress = args.verbose.then(Progress::start);
+    let progress = Progress::start(args.verbose, args.recursive);
     let mut add = wm.add_watch(args.paths.as_slice(), mask);
     add = add.rec(args.recursive).auto_add(args.auto_add).do_glob(args.glob);
     if let Some(filter) = filter {
@@ -78,38 +74,4 @@ fn summarize(results: &AddResults, took: Duration) {
         results.watched(),
         took.as_secs_f64()
     );
-}
-
-/// A thread printing, every second, how many watches this process holds so far.
-struct Progress {
-    done: Option<Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Progress {
-    /// Starts reporting; dropping the value stops it.
-    fn start() -> Progress {
-        let (done, finished) = channel::<()>();
-        let started = Instant::now();
-        let thread = std::thread::Builder::new()
-            .name("greenwatch-progress".into())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(PROGRESS_EVERY) {
-                    let held = greenwatch::limits::watches_in_this_process().unwrap_or(0);
-                    let secs = started.elapsed().as_secs();
-                    eprintln!("greenwatch: adding watches: {held} so far ({secs}s)");
-                }
-            })
-            .ok();
-        Progress { done: Some(done), thread }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.done.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
