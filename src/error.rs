@@ -10,6 +10,18 @@ use std::path::{Path, PathBuf};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What kind of failure an [`Error`] is.
+///
+/// ```
+/// use greenwatch::{ErrorKind, Mask, WatchManager};
+///
+/// let wm = WatchManager::new()?;
+/// match wm.add_watch("/no/such/dir", Mask::IN_CREATE).quiet(false).apply() {
+///     Err(e) if e.kind() == ErrorKind::NotFound => println!("skipped: {e}"),
+///     Err(e) => return Err(e),
+///     Ok(_) => unreachable!(),
+/// }
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

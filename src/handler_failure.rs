@@ -26,7 +26,21 @@ pub enum FailureCause {
 /// One failed handler call: the event it was handling and why it failed.
 ///
 /// `Display` reads `handler failed on <event>: <error>` or
-/// `handler panicked on <event>: <message>`.
+/// `handler panicked on <event>: <message>`; `source()` is the handler's error.
+///
+/// ```
+/// use greenwatch::{AsyncNotifier, Event, FailureCause, HandlerResult, WatchManager};
+///
+/// let wm = WatchManager::new()?;
+/// let handler = |_ev: Event| async { HandlerResult::Err("disk full".into()) };
+/// let notifier = AsyncNotifier::new(wm, handler)?.on_handler_error(|failure| {
+///     if let FailureCause::Error(e) = failure.failure_cause() {
+///         eprintln!("{} failed: {e}", failure.event().pathname().display());
+///     }
+/// });
+/// # drop(notifier);
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct HandlerFailure {
     event: Event,

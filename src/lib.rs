@@ -192,6 +192,7 @@ mod handler_failure;
 mod lanes;
 pub mod limits;
 mod mask;
+mod mask_ops;
 #[cfg(feature = "async")]
 mod moves_stream;
 mod name;

@@ -14,6 +14,20 @@ use crate::event_methods::event_methods;
 use crate::mask::Mask;
 
 /// What a handler asks of the loop after an event.
+///
+/// ```
+/// use greenwatch::{Event, Flow, Mask, ProcessEvent};
+///
+/// struct StopOnDelete;
+/// impl ProcessEvent for StopOnDelete {
+///     fn process_in_delete(&mut self, _: &Event) -> Flow {
+///         Flow::Stop // the notifier's run() returns
+///     }
+/// }
+/// let mut h = StopOnDelete;
+/// assert_eq!(h.handle(&Event::new(1, Mask::IN_DELETE, "/w", "a")), Flow::Stop);
+/// assert_eq!(h.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a")), Flow::Continue);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[must_use]
 pub enum Flow {
@@ -209,6 +223,18 @@ impl<P: ProcessEvent, H: ProcessEvent> ProcessEvent for Chained<P, H> {
 
 /// A chain link that lets an event through only when `func(event)` is true
 /// (pyinotify's `ChainIfTrue`). Use it as the `pevent` of a [`Chained`].
+///
+/// ```
+/// use greenwatch::{ChainIfTrue, Chained, Event, Mask, ProcessEvent};
+///
+/// let only_logs = ChainIfTrue::new(|ev: &Event| ev.name().to_string_lossy().ends_with(".log"));
+/// let mut seen = Vec::new();
+/// let mut chain = Chained::new(only_logs, |ev: &Event| seen.push(ev.name().to_owned()));
+/// let _ = chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a.log"));
+/// let _ = chain.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a.txt"));
+/// drop(chain);
+/// assert_eq!(seen, ["a.log"]);
+/// ```
 pub struct ChainIfTrue<F> {
     func: F,
 }
@@ -235,6 +261,15 @@ impl<F> fmt::Debug for ChainIfTrue<F> {
 /// Prints every event in pyinotify's form, one a line (pyinotify's `PrintAllEvents`).
 ///
 /// Writes to standard output unless given another writer; flushes after each event.
+///
+/// ```
+/// use greenwatch::{Event, Mask, PrintAllEvents, ProcessEvent};
+///
+/// let mut printer = PrintAllEvents::with_writer(Vec::new());
+/// let _ = printer.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
+/// let text = String::from_utf8(printer.into_inner()).unwrap();
+/// assert!(text.starts_with("<Event dir=False mask=0x100 maskname=IN_CREATE name=a "));
+/// ```
 pub struct PrintAllEvents<W = io::Stdout> {
     out: W,
 }
@@ -429,6 +464,17 @@ impl fmt::Display for Stats {
 
 /// A handler shared between the watch table and a notifier (a watch's own
 /// handler, pyinotify's `proc_fun`). Cloning shares the same handler.
+///
+/// ```
+/// use greenwatch::{Event, Mask, SharedHandler, Stats};
+///
+/// let stats = Stats::new();
+/// let shared = SharedHandler::new(stats.clone());
+/// let other = shared.clone(); // e.g. given to a second watch's `shared_proc_fun`
+/// let _ = other.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
+/// assert!(shared.ptr_eq(&other));
+/// assert_eq!(stats.count("IN_CREATE"), 1);
+/// ```
 #[derive(Clone)]
 pub struct SharedHandler(Arc<Mutex<dyn ProcessEvent + Send>>);
 

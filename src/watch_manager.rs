@@ -253,6 +253,17 @@ impl<P: AsRef<Path>, const N: usize> WatchPaths for [P; N] {
 }
 
 /// Options of one `add_watch` call (pyinotify's keyword arguments); finish with [`AddWatch::apply`].
+///
+/// ```
+/// use greenwatch::{Mask, Outcome, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// let added = wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).auto_add(true).apply()?;
+/// assert!(matches!(added.get(dir.path()), Some(Outcome::Added(_))));
+/// assert_eq!(added.errors().count(), 0);
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[must_use = "nothing is watched until `apply` is called"]
 pub struct AddWatch<'a> {
     wm: &'a WatchManager,
@@ -369,6 +380,17 @@ impl fmt::Debug for AddWatch<'_> {
 }
 
 /// What `add_watch` did, per path (pyinotify's `{path: wd}`), in walk order.
+///
+/// ```
+/// use greenwatch::{Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// let added = wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let wd = added.wd(dir.path()).unwrap(); // pyinotify's `added[path]`
+/// assert_eq!(wm.get_path(wd).as_deref(), Some(dir.path()));
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct AddResults {
     /// The paths of watched directories are the watch table's own (shared).
@@ -430,6 +452,17 @@ impl IntoIterator for AddResults {
 }
 
 /// Options of one `update_watch` call; finish with [`UpdateWatch::apply`].
+///
+/// ```
+/// use greenwatch::{Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// let wd = wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?.wd(dir.path()).unwrap();
+/// wm.update_watch(wd).mask(Mask::IN_DELETE).apply()?;
+/// assert_eq!(wm.get_watch(wd).unwrap().mask(), Mask::IN_DELETE);
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[must_use = "nothing changes until `apply` is called"]
 pub struct UpdateWatch<'a> {
     wm: &'a WatchManager,
@@ -489,6 +522,17 @@ impl fmt::Debug for UpdateWatch<'_> {
 }
 
 /// Options of one `rm_watch` call; finish with [`RmWatch::apply`].
+///
+/// ```
+/// use greenwatch::{Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// let wd = wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?.wd(dir.path()).unwrap();
+/// wm.rm_watch(wd).apply()?;
+/// assert!(wm.is_empty());
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[must_use = "nothing is removed until `apply` is called"]
 #[derive(Debug)]
 pub struct RmWatch<'a> {
@@ -530,6 +574,18 @@ fn first_error(mut results: Vec<(Wd, Result<()>)>, quiet: bool) -> Result<Vec<(W
 }
 
 /// A snapshot of one watch (pyinotify's `Watch`).
+///
+/// ```
+/// use greenwatch::{Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// let wd = wm.add_watch(dir.path(), Mask::IN_CREATE).auto_add(true).apply()?.wd(dir.path()).unwrap();
+/// let watch = wm.get_watch(wd).unwrap();
+/// assert!(watch.is_dir() && watch.is_auto_add() && !watch.is_recursive());
+/// assert!(watch.to_string().starts_with("<Watch wd="));
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Watch {
     wd: Wd,
