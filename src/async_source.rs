@@ -15,6 +15,7 @@ use futures_lite::future;
 
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::DEFAULT_BUDGET;
 use crate::error::Result;
 use crate::pipeline::Pipeline;
 use crate::watch_manager::WatchManager;
@@ -44,7 +45,16 @@ impl AsyncSource {
         let borrowed = unsafe { BorrowedFd::borrow_raw(wm.fd()) };
         let owned = borrowed.try_clone_to_owned()?;
         let fd = Async::new(owned)?;
-        Ok(AsyncSource { pipeline: Pipeline::new(wm), fd })
+        let mut source = AsyncSource { pipeline: Pipeline::new(wm), fd };
+        source.set_budget(DEFAULT_BUDGET);
+        Ok(source)
+    }
+
+    /// Sizes reads for a cooperative budget of `events`: one read holds about
+    /// that many records of short names (64 bytes each, at least 4 KiB), so the
+    /// bookkeeping of one read is a slice of about the budget's length.
+    pub(crate) fn set_budget(&mut self, events: usize) {
+        self.pipeline.set_read_size(events.saturating_mul(64).max(4096));
     }
 
     /// The watch manager.

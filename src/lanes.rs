@@ -47,6 +47,7 @@ use crate::async_process_event::AsyncProcessEvent;
 use crate::async_source::AsyncSource;
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::Budget;
 use crate::event::Wd;
 use crate::mask::Mask;
 use crate::notifier_handle::{Shared, lock};
@@ -77,6 +78,8 @@ enum Step {
     Stopped,
     /// This watch's lane is full; the event is kept as pending.
     Full(Wd),
+    /// The budget is spent: yield, then go on.
+    Yield,
 }
 
 /// Routes events to per-watch lanes, whose tasks are spawned on `S`.
@@ -100,6 +103,8 @@ pub(crate) struct Router<S> {
     /// Lanes whose watch is gone, until their task ends.
     closing: Vec<Lane>,
     pub bound: usize,
+    /// Events routed (calls made here included) before the router yields.
+    pub budget: Budget,
     /// An event taken from the pipeline whose routing waits for room in its lane.
     pending: Option<Routed>,
 }
@@ -130,17 +135,32 @@ impl<S: Spawner> Router<S> {
             dirty: Vec::new(),
             closing: Vec::new(),
             bound: DEFAULT_BOUND,
+            budget: Budget::default(),
             pending: None,
         }
     }
 
     /// The same router on another executor; the current tasks are cancelled.
     pub(crate) fn with_spawner<T: Spawner>(self, spawner: T) -> Router<T> {
-        let Router { shared, make_lane, default_calls, bound, pending, .. } = self;
+        let Router { shared, make_lane, default_calls, bound, budget, pending, .. } = self;
         let inline = spawner.is_local();
         let (lanes, dirty, closing) = (WdMap::default(), Vec::new(), Vec::new());
         let (cache, kept) = (None, Kept::default());
-        Router { spawner, shared, make_lane, default_calls, inline, cache, kept, lanes, dirty, closing, bound, pending }
+        Router {
+            spawner,
+            shared,
+            make_lane,
+            default_calls,
+            inline,
+            cache,
+            kept,
+            lanes,
+            dirty,
+            closing,
+            bound,
+            budget,
+            pending,
+        }
     }
 
     /// The event whose routing a stop interrupted, if any.
@@ -155,12 +175,17 @@ impl<S: Spawner> Router<S> {
     /// Every outbox is sent before any wait, so no event sits in an outbox at
     /// an `.await` (a dropped future loses nothing but the pending event, kept).
     pub(crate) async fn route_all(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>) -> bool {
+        self.budget.reset();
         loop {
             let step = poll_fn(|cx| Poll::Ready(self.route_ready(source, stop, cx))).await;
             self.flush();
             match step {
                 Step::Done => return true,
                 Step::Stopped => return false,
+                Step::Yield => {
+                    future::yield_now().await;
+                    self.budget.reset();
+                }
                 Step::Full(wd) => {
                     if !room(&self.lanes[&wd], self.bound, stop).await {
                         return false;
@@ -188,6 +213,9 @@ impl<S: Spawner> Router<S> {
                     self.pending = Some(routed);
                     return Step::Full(wd);
                 }
+            }
+            if self.budget.spend() {
+                return Step::Yield;
             }
         }
         Step::Done
@@ -217,7 +245,7 @@ impl<S: Spawner> Router<S> {
         let last = routed.event.mask().contains(Mask::IN_IGNORED);
         let lane = self.lanes.get_mut(&wd).expect("placed there");
         if lane.outbox.is_empty() {
-            lane.spawn(&self.spawner, &self.make_lane);
+            lane.spawn(&self.spawner, &self.make_lane, self.budget.limit());
             self.dirty.push(wd);
         }
         lane.outbox.push(routed);
@@ -255,7 +283,7 @@ impl<S: Spawner> Router<S> {
             }
             Err(call) => {
                 let lane = self.lanes.get_mut(&wd).expect("placed there");
-                lane.spawn(&self.spawner, &self.make_lane);
+                lane.spawn(&self.spawner, &self.make_lane, self.budget.limit());
                 lane.send(Item::Call(call, self.kept.event()), 1, &self.shared);
                 true
             }

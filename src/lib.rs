@@ -150,6 +150,7 @@ mod async_process_event;
 mod async_source;
 mod async_stop;
 mod bookkeeping;
+mod budget;
 mod dir_list;
 mod error;
 mod event;

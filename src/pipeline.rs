@@ -41,6 +41,11 @@ impl Pipeline {
         self.reader.read(&book.fs.inotify, self.threshold)
     }
 
+    /// Caps the bytes of one read (see `Reader::set_read_size`).
+    pub(crate) fn set_read_size(&mut self, bytes: usize) {
+        self.reader.set_read_size(bytes);
+    }
+
     /// Runs the bookkeeping over every buffered record; the events join the queue.
     /// Returns how many were queued.
     pub(crate) fn process_raw(&mut self) -> usize {

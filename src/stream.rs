@@ -18,6 +18,7 @@ use futures_core::Stream;
 use crate::async_source::AsyncSource;
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::Budget;
 use crate::error::Result;
 use crate::event::Event;
 use crate::notifier_handle::{NotifierHandle, Shared, lock};
@@ -60,6 +61,10 @@ pub struct EventStream {
     /// An event taken from the pipeline before the stream was made.
     front: Option<Routed>,
     listener: Option<EventListener>,
+    /// Events taken (yielded, or consumed unseen) before the stream yields to the executor.
+    budget: Budget,
+    /// The budget is spent: the next poll yields first.
+    spent: bool,
 }
 
 impl EventStream {
@@ -74,7 +79,27 @@ impl EventStream {
     }
 
     pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: Option<Routed>) -> EventStream {
-        EventStream { source, shared, front, listener: None }
+        EventStream { source, shared, front, listener: None, budget: Budget::default(), spent: false }
+    }
+
+    /// The cooperative budget: after this many items in a row (default 128;
+    /// events filtered out or consumed unseen, such as settle markers, count
+    /// too), `poll_next` returns `Pending` once, having woken its task, so a
+    /// loop like `while let Some(ev) = stream.next().await` that never waits
+    /// otherwise still lets the thread's other tasks (timers, sockets) run.
+    ///
+    /// ```
+    /// use greenwatch::{EventStream, WatchManager};
+    ///
+    /// let events = EventStream::new(WatchManager::new()?)?.with_budget(16);
+    /// # drop(events);
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_budget(mut self, budget: usize) -> EventStream {
+        self.budget = Budget::new(budget);
+        self.source.set_budget(budget);
+        self
     }
 
     /// A handle that ends the stream from any thread or task.
@@ -98,9 +123,13 @@ impl EventStream {
     /// The next event already read, settle markers consumed on the way.
     fn next_queued(&mut self) -> Option<Event> {
         while let Some(routed) = self.front.take().or_else(|| self.source.pop()) {
+            self.spent |= self.budget.spend();
             let event = routed.event;
             if settle::is_marker(&event) {
                 lock(&self.shared.settles).remove(&event.wd()); // dropping the waiter settles it
+                if self.spent {
+                    return None;
+                }
                 continue;
             }
             if event.is_overflow() {
@@ -141,13 +170,27 @@ impl Stream for EventStream {
             if this.poll_stopped(cx) {
                 return Poll::Ready(None);
             }
+            if this.spent {
+                // The budget is spent: let the thread's other tasks run first.
+                this.spent = false;
+                this.budget.reset();
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if let Some(event) = this.next_queued() {
                 return Poll::Ready(Some(Ok(event)));
             }
+            if this.spent {
+                continue;
+            }
             match this.source.poll_fill(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    this.budget.reset(); // the task waits: a new slice when it is woken
+                    return Poll::Pending;
+                }
                 Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
-                Poll::Ready(Ok(_)) => {}
+                // A read whose events were all filtered out counts too.
+                Poll::Ready(Ok(_)) => this.spent |= this.budget.spend(),
             }
         }
     }

@@ -49,11 +49,14 @@ impl InotifyFd {
         if rc == -1 { Err(io::Error::last_os_error()) } else { Ok(n.max(0) as usize) }
     }
 
-    /// One non-blocking `read` into the spare capacity of `buf`, appending what was
-    /// read. Returns 0 when nothing is waiting. Other errors are passed through.
+    /// One non-blocking `read` into the spare capacity of `buf` (at most `max`
+    /// bytes of it), appending what was read. Returns 0 when nothing is
+    /// waiting. Other errors are passed through.
     #[allow(unsafe_code)]
-    pub(crate) fn read_into(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+    pub(crate) fn read_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
         let spare = buf.spare_capacity_mut();
+        let len = max.min(spare.len());
+        let spare = &mut spare[..len];
         loop {
             // SAFETY: `spare` is writable memory of `spare.len()` bytes owned by `buf`;
             // the kernel writes at most that many bytes and we only mark as initialised

@@ -14,6 +14,7 @@ use super::calls::{Call, Kept, RouteCache, call_blocking, conclude, route};
 use crate::async_process_event::AsyncProcessEvent;
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::Budget;
 use crate::event::Event;
 use crate::mask::Mask;
 use crate::notifier_handle::Shared;
@@ -82,14 +83,14 @@ impl Lane {
     }
 
     /// Spawns the lane's task, if it has none yet.
-    pub(super) fn spawn<S: Spawner>(&mut self, spawner: &S, make_lane: &MakeLane) {
+    pub(super) fn spawn<S: Spawner>(&mut self, spawner: &S, make_lane: &MakeLane, budget: usize) {
         if self.task.is_some() {
             return;
         }
         let (tx, rx) = channel::unbounded();
         let state = Arc::new(LaneState::default());
         let count = self.count.take().expect("counted until the task is spawned");
-        let ctx = LaneCtx { shared: count.0.clone(), state: state.clone(), _count: count };
+        let ctx = LaneCtx { shared: count.0.clone(), state: state.clone(), budget, _count: count };
         let task = spawner.spawn_lane(make_lane(ctx, rx));
         self.task = Some(LaneTask { tx, state, task });
     }
@@ -197,6 +198,8 @@ async fn wait_room(lane: &Lane, state: &LaneState, bound: usize, stop: Option<&A
 pub(super) struct LaneCtx {
     shared: Arc<Shared>,
     state: Arc<LaneState>,
+    /// Events handled in a row before the task yields.
+    budget: usize,
     _count: LaneCount,
 }
 
@@ -204,6 +207,7 @@ pub(super) struct LaneCtx {
 /// (or an [`Item::End`]).
 pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: Receiver<Item>, default: Arc<H>) {
     let (mut cache, mut kept) = (None, Kept::default());
+    let mut budget = Budget::new(ctx.budget);
     while let Ok(item) = rx.recv().await {
         match item {
             Item::Barrier(token) => drop(token), // this watch has passed the barrier
@@ -216,6 +220,7 @@ pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: 
                 if last {
                     return;
                 }
+                budget.reset(); // the call had to wait: the task yielded
             }
             Item::Batch(batch) => {
                 for routed in batch {
@@ -224,6 +229,10 @@ pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: 
                     ctx.state.done_one();
                     if last {
                         return;
+                    }
+                    if budget.spend() {
+                        future::yield_now().await;
+                        budget.reset();
                     }
                 }
             }
