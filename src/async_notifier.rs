@@ -110,12 +110,35 @@ use crate::watch_manager::WatchManager;
 /// # Ok::<(), greenwatch::Error>(())
 /// ```
 pub struct AsyncNotifier<S = Arc<Executor<'static>>> {
+    /// Stops the handles when the notifier (or its `run` future) is dropped;
+    /// first, so that it acts before the lanes' barriers are dropped.
+    guard: StopOnDrop,
     source: AsyncSource,
     router: Router<S>,
     shared: Arc<Shared>,
     /// The executor the notifier owns and runs itself, if it was not given one.
     own: Option<Arc<Executor<'static>>>,
     drain: bool,
+}
+
+/// Dropping it stops `Shared`'s handle (waking every `stopped()` waiter) and
+/// fails its pending settles: what a notifier dropped mid-run leaves behind.
+struct StopOnDrop(Option<Arc<Shared>>);
+
+impl StopOnDrop {
+    /// Hands the duty over (to a stream, which does the same on drop).
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.take() {
+            shared.stop.stop();
+            shared.cancel_settles();
+        }
+    }
 }
 
 impl AsyncNotifier {
@@ -131,7 +154,8 @@ impl AsyncNotifier {
         let executor = Arc::new(Executor::new());
         // The notifier runs its own executor on its own thread: it may make handler calls itself.
         let router = Router::new(executor.clone(), shared.clone(), default_handler, true);
-        Ok(AsyncNotifier { source, router, shared, own: Some(executor), drain: false })
+        let guard = StopOnDrop(Some(shared.clone()));
+        Ok(AsyncNotifier { source, router, shared, own: Some(executor), drain: false, guard })
     }
 }
 
@@ -140,8 +164,8 @@ impl<S: Spawner> AsyncNotifier<S> {
     /// (tasks already running are cancelled). You run the executor, e.g.
     /// `local_ex.run(notifier.run())`.
     pub fn with_executor<T: Spawner>(self, executor: T) -> AsyncNotifier<T> {
-        let AsyncNotifier { source, router, shared, drain, .. } = self;
-        AsyncNotifier { source, router: router.with_spawner(executor), shared, own: None, drain }
+        let AsyncNotifier { source, router, shared, drain, guard, .. } = self;
+        AsyncNotifier { source, router: router.with_spawner(executor), shared, own: None, drain, guard }
     }
 
     /// The most events one watch's queue holds, the one being handled included
@@ -326,7 +350,8 @@ impl<S: Spawner> AsyncNotifier<S> {
     pub fn into_stream(mut self) -> EventStream {
         let pending = self.router.take_pending();
         let budget = self.router.budget;
-        let AsyncNotifier { source, shared, .. } = self;
+        let AsyncNotifier { source, shared, guard, .. } = self;
+        guard.disarm();
         EventStream::from_parts(source, shared, pending).with_budget(budget.limit())
     }
 }

@@ -62,6 +62,12 @@ impl AsyncSource {
         &self.pipeline.wm
     }
 
+    /// True when nothing read waits to be routed: a settle marker read
+    /// earlier now has every event before it (synthesized ones included) behind it.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.pipeline.queued() == 0
+    }
+
     /// The next event read and processed, not yet dispatched.
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<Routed> {

@@ -33,6 +33,9 @@ pub enum ErrorKind {
     Stopped,
     /// Any other I/O error, passed through from the kernel.
     Io,
+    /// [`NotifierHandle::settle`](crate::NotifierHandle::settle) was awaited
+    /// inside one of the notifier's own handlers: it would wait for that very handler.
+    WouldDeadlock,
 }
 
 /// An error with its kind, the path it concerns and, for I/O failures, the OS error.

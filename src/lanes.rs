@@ -107,6 +107,9 @@ pub(crate) struct Router<S> {
     pub budget: Budget,
     /// An event taken from the pipeline whose routing waits for room in its lane.
     pending: Option<Routed>,
+    /// Settle markers read, acted on once everything read before them, the
+    /// events the bookkeeping synthesized after them included, is routed.
+    markers: Vec<Wd>,
 }
 
 impl<S: Spawner> Router<S> {
@@ -120,7 +123,10 @@ impl<S: Spawner> Router<S> {
     ) -> Self {
         let default = Arc::new(default);
         let lane_default = default.clone();
-        let make_lane: MakeLane = Arc::new(move |ctx, rx| Box::pin(lane_loop(ctx, rx, lane_default.clone())));
+        let make_lane: MakeLane = Arc::new(move |ctx, rx| {
+            let shared = ctx.shared();
+            Box::pin(settle::in_handler_scope(shared, lane_loop(ctx, rx, lane_default.clone())))
+        });
         let default_calls =
             CallSlot::boxed(default, |handler: Arc<H>, event| async move { handler.handle(event).await });
         Router {
@@ -137,6 +143,7 @@ impl<S: Spawner> Router<S> {
             bound: DEFAULT_BOUND,
             budget: Budget::default(),
             pending: None,
+            markers: Vec::new(),
         }
     }
 
@@ -160,6 +167,7 @@ impl<S: Spawner> Router<S> {
             bound,
             budget,
             pending,
+            markers: Vec::new(),
         }
     }
 
@@ -177,7 +185,11 @@ impl<S: Spawner> Router<S> {
     pub(crate) async fn route_all(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>) -> bool {
         self.budget.reset();
         loop {
-            let step = poll_fn(|cx| Poll::Ready(self.route_ready(source, stop, cx))).await;
+            let step = poll_fn(|cx| {
+                let _scope = settle::HandlerScope::enter(&self.shared);
+                Poll::Ready(self.route_ready(source, stop, cx))
+            })
+            .await;
             self.flush();
             match step {
                 Step::Done => return true,
@@ -218,6 +230,11 @@ impl<S: Spawner> Router<S> {
                 return Step::Yield;
             }
         }
+        if source.is_idle() {
+            for wd in std::mem::take(&mut self.markers) {
+                self.on_marker(wd);
+            }
+        }
         Step::Done
     }
 
@@ -225,7 +242,7 @@ impl<S: Spawner> Router<S> {
     fn place(&mut self, routed: &Routed) -> Placed {
         let event = &routed.event;
         if settle::is_marker(event) {
-            self.on_marker(event.wd());
+            self.markers.push(event.wd());
             return Placed::Consumed;
         }
         let wd = event.wd();
@@ -314,11 +331,12 @@ impl<S: Spawner> Router<S> {
         self.broadcast(&Arc::new(waiter.done));
     }
 
-    /// Puts a clone of `token` behind what every lane already holds (outboxes
-    /// are sent first). Barriers are not events: they do not count against the bound.
+    /// Puts a clone of `token` behind what every busy lane holds (outboxes
+    /// are sent first); an idle lane has nothing before it to pass. Barriers
+    /// are not events: they do not count against the bound.
     fn broadcast(&mut self, token: &Arc<Sender<()>>) {
         self.flush();
-        for lane in self.lanes.values().chain(&self.closing) {
+        for lane in self.lanes.values().chain(&self.closing).filter(|lane| !lane.is_idle()) {
             lane.barrier(token);
         }
     }
@@ -373,7 +391,9 @@ impl<S: Spawner> Router<S> {
     }
 
     /// Ends every task: with `drain`, after each has delivered what it holds;
-    /// otherwise at once (a handler call in progress is dropped at its next `.await`).
+    /// otherwise at once (a handler call in progress is dropped at its next
+    /// `.await`). Returns once no task runs, on any thread: a task in the middle
+    /// of a poll on another thread is waited for until that poll ends.
     pub(crate) async fn shutdown(&mut self, drain: bool) {
         self.flush();
         let lanes = self.lanes.drain().map(|(_, lane)| lane).chain(self.closing.drain(..));
@@ -382,8 +402,12 @@ impl<S: Spawner> Router<S> {
             for (tx, _) in &tasks {
                 tx.close();
             }
-            for (_, task) in tasks {
+        }
+        for (_, task) in tasks {
+            if drain {
                 task.await;
+            } else {
+                task.cancel().await;
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
 use crate::budget::Budget;
 use crate::error::Result;
-use crate::event::Event;
+use crate::event::{Event, Wd};
 use crate::notifier_handle::{NotifierHandle, Shared, lock};
 use crate::settle;
 use crate::watch_manager::WatchManager;
@@ -65,6 +65,9 @@ pub struct EventStream {
     budget: Budget,
     /// The budget is spent: the next poll yields first.
     spent: bool,
+    /// Settle markers read, settled once every event before them (synthesized
+    /// ones included) has been yielded.
+    markers: Vec<Wd>,
 }
 
 impl EventStream {
@@ -79,7 +82,15 @@ impl EventStream {
     }
 
     pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: Option<Routed>) -> EventStream {
-        EventStream { source, shared, front, listener: None, budget: Budget::default(), spent: false }
+        EventStream {
+            source,
+            shared,
+            front,
+            listener: None,
+            budget: Budget::default(),
+            spent: false,
+            markers: Vec::new(),
+        }
     }
 
     /// The cooperative budget: after this many items in a row (default 128;
@@ -126,7 +137,7 @@ impl EventStream {
             self.spent |= self.budget.spend();
             let event = routed.event;
             if settle::is_marker(&event) {
-                lock(&self.shared.settles).remove(&event.wd()); // dropping the waiter settles it
+                self.markers.push(event.wd());
                 if self.spent {
                     return None;
                 }
@@ -138,6 +149,12 @@ impl EventStream {
             }
             self.shared.counters.delivered.fetch_add(1, Ordering::Relaxed);
             return Some(event);
+        }
+        if !self.markers.is_empty() && self.source.is_idle() {
+            let mut settles = lock(&self.shared.settles);
+            for wd in self.markers.drain(..) {
+                settles.remove(&wd); // dropping the waiter settles it
+            }
         }
         None
     }
@@ -193,6 +210,17 @@ impl Stream for EventStream {
                 Poll::Ready(Ok(_)) => this.spent |= this.budget.spend(),
             }
         }
+    }
+}
+
+/// A dropped stream is a stopped one: its handles' `stopped()` waiters wake
+/// and pending settles fail with [`ErrorKind::Stopped`](crate::ErrorKind::Stopped).
+/// Events read and not yet yielded are dropped; those not yet read stay in
+/// the kernel queue, with the watch manager.
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.shared.stop.stop();
+        self.shared.cancel_settles();
     }
 }
 

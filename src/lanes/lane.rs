@@ -203,6 +203,13 @@ pub(super) struct LaneCtx {
     _count: LaneCount,
 }
 
+impl LaneCtx {
+    /// What the lane shares with the notifier.
+    pub(super) fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+}
+
 /// One watch's task: its events, one after the other, until its `IN_IGNORED`
 /// (or an [`Item::End`]).
 pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: Receiver<Item>, default: Arc<H>) {
