@@ -62,13 +62,24 @@ use crate::watch_manager::WatchManager;
 /// - **Bounded memory.** Each watch's queue holds at most
 ///   [`with_queue_bound`](AsyncNotifier::with_queue_bound) events, the one
 ///   being handled included (1024 by default). When a handler falls behind and
-///   its queue is full, the notifier stops reading until there is room (and
-///   routes nothing else meanwhile): the burst waits in the kernel's queue
-///   (`fs.inotify.max_queued_events`, 16384 by default), and past that the
-///   kernel drops events and reports `IN_Q_OVERFLOW`, which reaches the
-///   default handler. Memory never grows with the burst: the notifier holds at
-///   most one read's events (one buffer of records, plus the `IN_CREATE`s auto_add
-///   synthesizes for a new directory's content) and the watches' queues.
+///   its queue is full, that watch's further events are held back, and the
+///   other watches' events of the same read still go to their handlers; only
+///   then does the notifier wait for room, reading nothing more: the burst
+///   waits in the kernel's queue (`fs.inotify.max_queued_events`, 16384 by
+///   default), and past that the kernel drops events and reports
+///   `IN_Q_OVERFLOW`, which reaches the default handler. So one full lane
+///   holds back its own watch at once, and the others only from the next read.
+///   Memory never grows with the burst: the notifier holds at most one read's
+///   events (plus the `IN_CREATE`s auto_add synthesizes for a new directory's
+///   content) and the watches' queues. A watch's task ends as soon as its
+///   queue is empty (its next events start a new one), so idle and removed
+///   watches hold no task.
+/// - **Cooperative.** The notifier hands out at most
+///   [`with_budget`](AsyncNotifier::with_budget) events in a row (128 by
+///   default) before it yields to the executor: handler calls it makes, events
+///   a watch's task handles, and reads (sized to about that many events). A
+///   timer or socket task on the same thread waits at most about that many
+///   handler calls that do not await.
 /// - **Stop.** [`AsyncStopHandle::stop`] (from any thread, task or handler), a
 ///   handler's [`Flow::Stop`](crate::Flow::Stop), or a failure with
 ///   [`stop_on_handler_error`](AsyncNotifier::stop_on_handler_error) ends
@@ -80,6 +91,15 @@ use crate::watch_manager::WatchManager;
 /// - **Failures.** A handler that returns an error or panics is reported to
 ///   [`on_handler_error`](AsyncNotifier::on_handler_error) (by default: printed
 ///   once on standard error); its watch and the others go on.
+///
+/// - **Cancellation.** Dropping the [`run`](AsyncNotifier::run) future (or
+///   the notifier) is a stop: its handles report stopped, `stopped()` waiters
+///   wake and pending [`settle`](NotifierHandle::settle)s fail with
+///   [`ErrorKind::Stopped`]. Events read but not yet handled are dropped;
+///   events not yet read stay in the kernel queue, with the watch manager. The
+///   watch tasks are cancelled (on another thread, a handler in the middle of
+///   a poll finishes that poll). `run` returning after a stop, by contrast,
+///   means no handler runs anywhere: it waits for the cancelled tasks.
 ///
 /// Dropping the notifier closes its duplicate of the inotify fd; the watch
 /// manager keeps the original, and its watches.
@@ -348,7 +368,7 @@ impl<S: Spawner> AsyncNotifier<S> {
     /// tasks are dropped, the fd, the pipeline and the handles stay.
     #[must_use]
     pub fn into_stream(mut self) -> EventStream {
-        let pending = self.router.take_pending();
+        let pending = self.router.take_held();
         let budget = self.router.budget;
         let AsyncNotifier { source, shared, guard, .. } = self;
         guard.disarm();

@@ -19,10 +19,13 @@ use crate::watch_manager::WatchManager;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DispatchStats {
-    /// Watch lanes alive now: one per watch that received events, plus one for
-    /// overflows, until the watch is gone (see [`AsyncNotifier`](crate::AsyncNotifier):
-    /// a lane's task is spawned when one of its calls has to wait).
+    /// Watch tasks alive now: one per watch whose events are queued or whose
+    /// handler call is waiting (see [`AsyncNotifier`](crate::AsyncNotifier)); a
+    /// watch's task ends once it has nothing to do, and the watch's next events
+    /// start a new one.
     pub lanes: usize,
+    /// The most watch tasks alive at once.
+    pub lanes_high_water: usize,
     /// The longest any watch's queue has been (never above the queue bound).
     pub queue_high_water: usize,
     /// Events handed to handlers (failed calls included).
@@ -36,6 +39,7 @@ pub struct DispatchStats {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub lanes: AtomicUsize,
+    pub lanes_high_water: AtomicUsize,
     pub high_water: AtomicUsize,
     pub delivered: AtomicU64,
     pub failures: AtomicU64,
@@ -146,6 +150,7 @@ impl NotifierHandle {
         let c = &self.shared.counters;
         DispatchStats {
             lanes: c.lanes.load(Ordering::Relaxed),
+            lanes_high_water: c.lanes_high_water.load(Ordering::Relaxed),
             queue_high_water: c.high_water.load(Ordering::Relaxed),
             delivered: c.delivered.load(Ordering::Relaxed),
             failures: c.failures.load(Ordering::Relaxed),

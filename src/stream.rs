@@ -4,6 +4,7 @@
 //! pyinotify counterpart: none (the closest is a `Notifier` whose handler
 //! appends to a list).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -58,8 +59,8 @@ use crate::watch_manager::WatchManager;
 pub struct EventStream {
     source: AsyncSource,
     shared: Arc<Shared>,
-    /// An event taken from the pipeline before the stream was made.
-    front: Option<Routed>,
+    /// Events taken from the pipeline before the stream was made.
+    front: VecDeque<Routed>,
     listener: Option<EventListener>,
     /// Events taken (yielded, or consumed unseen) before the stream yields to the executor.
     budget: Budget,
@@ -78,10 +79,10 @@ impl EventStream {
     /// The OS error of duplicating the fd or registering it with the reactor.
     pub fn new(wm: WatchManager) -> Result<EventStream> {
         let source = AsyncSource::new(wm.clone())?;
-        Ok(EventStream::from_parts(source, Shared::new(wm), None))
+        Ok(EventStream::from_parts(source, Shared::new(wm), VecDeque::new()))
     }
 
-    pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: Option<Routed>) -> EventStream {
+    pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: VecDeque<Routed>) -> EventStream {
         EventStream {
             source,
             shared,
@@ -133,7 +134,7 @@ impl EventStream {
 
     /// The next event already read, settle markers consumed on the way.
     fn next_queued(&mut self) -> Option<Event> {
-        while let Some(routed) = self.front.take().or_else(|| self.source.pop()) {
+        while let Some(routed) = self.front.pop_front().or_else(|| self.source.pop()) {
             self.spent |= self.budget.spend();
             let event = routed.event;
             if settle::is_marker(&event) {
