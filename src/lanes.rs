@@ -54,7 +54,7 @@ use async_channel::{self as channel, Sender};
 use event_listener::Event as Signal;
 use futures_lite::future;
 
-use self::calls::{CallSlot, InlineCalls, Kept, RouteCache, call_blocking, conclude, poll_call, route};
+use self::calls::{CallSlot, InlineCalls, Kept, call_blocking, conclude, poll_call, route};
 use self::lane::{Item, Lane, MakeLane, Spawn, lane_loop};
 use crate::async_process_event::AsyncProcessEvent;
 use crate::async_source::AsyncSource;
@@ -120,8 +120,6 @@ pub(crate) struct Router<S> {
     default_calls: Box<dyn InlineCalls>,
     /// Whether the router may make handler calls itself (the lanes run on its thread).
     inline: bool,
-    /// The route of the last per-watch handler the router called itself.
-    cache: RouteCache,
     /// The event of the handler call the router makes, for a failure report.
     kept: Kept,
     lanes: WdMap<Lane>,
@@ -164,7 +162,6 @@ impl<S: Spawner> Router<S> {
             make_lane,
             default_calls,
             inline,
-            cache: None,
             kept: Kept::default(),
             lanes: WdMap::default(),
             dirty: Vec::new(),
@@ -182,14 +179,13 @@ impl<S: Spawner> Router<S> {
         let Router { shared, make_lane, default_calls, bound, budget, .. } = self;
         let inline = spawner.is_local();
         let (lanes, dirty, closing) = (WdMap::default(), Vec::new(), Vec::new());
-        let (cache, kept) = (None, Kept::default());
+        let kept = Kept::default();
         Router {
             spawner,
             shared,
             make_lane,
             default_calls,
             inline,
-            cache,
             kept,
             lanes,
             dirty,
@@ -352,7 +348,7 @@ impl<S: Spawner> Router<S> {
                 self.kept.keep(&event);
                 self.default_calls.call(event, cx)
             }
-            Some(handler) => match route(&self.shared, &mut self.cache, &handler) {
+            Some(handler) => match route(&handler) {
                 Some(h) => {
                     self.kept.keep(&event);
                     poll_call(h.clone().dispatch_owned(event), cx)

@@ -509,3 +509,52 @@ fn stop_drops_pending_events_unless_asked_to_drain() -> TestResult {
     assert_eq!(stop_early(dir.path(), true)?, 100, "drained");
     Ok(())
 }
+
+/// Yields twice, then records whether another task of the thread ran meanwhile.
+#[derive(Clone, Default)]
+struct SeesOthers {
+    ticks: Arc<AtomicUsize>,
+    others_ran: Arc<Mutex<Vec<bool>>>,
+}
+
+impl AsyncProcessEvent for SeesOthers {
+    async fn process_default(&self, _: Event) -> HandlerResult {
+        let before = self.ticks.load(Ordering::SeqCst);
+        future::yield_now().await;
+        future::yield_now().await;
+        self.others_ran.lock().unwrap().push(self.ticks.load(Ordering::SeqCst) > before);
+        Ok(())
+    }
+}
+
+#[test]
+fn an_async_per_watch_handler_made_by_one_notifier_runs_as_a_task_under_another() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let wm = WatchManager::new()?;
+    let sees = SeesOthers::default();
+    let first = AsyncNotifier::new(wm.clone(), ())?;
+    let handler = first.async_proc_fun(sees.clone());
+    drop(first);
+    wm.add_watch(dir.path(), Mask::IN_CREATE).shared_proc_fun(handler).apply()?;
+    let ex = LocalExecutor::new();
+    let notifier = AsyncNotifier::new(wm, ())?.with_executor(&ex);
+    let handle = notifier.handle();
+    let ticks = sees.ticks.clone();
+    let spinner = ex.spawn(async move {
+        loop {
+            ticks.fetch_add(1, Ordering::SeqCst);
+            future::yield_now().await;
+        }
+    });
+    touch_all(dir.path(), ["a".to_owned(), "b".to_owned()]);
+    smol::block_on(deadline(ex.run(future::zip(notifier.run(), async {
+        handle.settle().await?;
+        handle.stop();
+        TestResult::Ok(())
+    }))))
+    .1?;
+    drop(spinner);
+    // Run with `block_on` on the executor's thread, no other task would have run.
+    assert_eq!(*sees.others_ran.lock().unwrap(), [true, true]);
+    Ok(())
+}

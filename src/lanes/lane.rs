@@ -11,7 +11,7 @@ use async_executor::Task;
 use event_listener::Event as Signal;
 use futures_lite::{FutureExt, future};
 
-use super::calls::{Call, Kept, RouteCache, call_blocking, conclude, route};
+use super::calls::{Call, Kept, call_blocking, conclude, route};
 use crate::async_process_event::AsyncProcessEvent;
 use crate::bookkeeping::Routed;
 use crate::budget::Budget;
@@ -228,7 +228,7 @@ impl LaneCtx {
 /// One watch's task: its events, one after the other, until its `IN_IGNORED`
 /// (or an [`Item::End`]).
 pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: Receiver<Item>, default: Arc<H>) {
-    let (mut cache, mut kept) = (None, Kept::default());
+    let mut kept = Kept::default();
     let mut budget = Budget::new(ctx.budget);
     loop {
         let item = match rx.try_recv() {
@@ -257,7 +257,7 @@ pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: 
             Item::Batch(batch) => {
                 for routed in batch {
                     let last = routed.event.mask().contains(Mask::IN_IGNORED);
-                    ctx.deliver(&*default, routed, &mut cache, &mut kept).await;
+                    ctx.deliver(&*default, routed, &mut kept).await;
                     ctx.state.done_one();
                     if last {
                         return;
@@ -275,13 +275,7 @@ pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: 
 impl LaneCtx {
     /// Calls the event's handler (the watch's own, async or blocking, or the
     /// default one), catching its panic, and reports a failure.
-    async fn deliver<H: AsyncProcessEvent>(
-        &self,
-        default: &H,
-        routed: Routed,
-        cache: &mut RouteCache,
-        kept: &mut Kept,
-    ) {
+    async fn deliver<H: AsyncProcessEvent>(&self, default: &H, routed: Routed, kept: &mut Kept) {
         let Routed { event, handler } = routed;
         // The handler takes the event: what a failure report needs is kept.
         let outcome = match handler {
@@ -289,7 +283,7 @@ impl LaneCtx {
                 kept.keep(&event);
                 AssertUnwindSafe(default.handle(event)).catch_unwind().await
             }
-            Some(handler) => match route(&self.shared, cache, &handler) {
+            Some(handler) => match route(&handler) {
                 Some(h) => {
                     kept.keep(&event);
                     AssertUnwindSafe(h.dispatch(event)).catch_unwind().await
