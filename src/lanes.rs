@@ -217,7 +217,7 @@ impl<S: Spawner> Router<S> {
     /// Every outbox is sent before any wait, so no event sits in an outbox at
     /// an `.await` (a dropped future loses only the events held back).
     pub(crate) async fn route_all(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>) -> bool {
-        self.budget.reset();
+        // The budget runs on across calls (and reads): it is renewed only by its own yields.
         loop {
             let step = poll_fn(|cx| {
                 let _scope = settle::HandlerScope::enter(&self.shared);
@@ -320,8 +320,7 @@ impl<S: Spawner> Router<S> {
     fn release_held(&mut self) -> bool {
         let mut i = 0;
         while let Some(&wd) = self.held.get(i) {
-            loop {
-                let Some(lane) = self.lanes.get_mut(&wd) else { break };
+            while let Some(lane) = self.lanes.get_mut(&wd) {
                 if lane.held.is_empty() || !lane.has_room(self.bound) {
                     break;
                 }

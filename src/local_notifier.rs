@@ -154,7 +154,6 @@ impl<H: LocalProcessEvent> LocalAsyncNotifier<H> {
     pub async fn run(mut self) -> Result<()> {
         let stop = self.shared.stop.clone();
         loop {
-            self.budget.reset();
             while let Some(routed) = self.source.pop() {
                 if stop.is_stopped() {
                     return Ok(());
@@ -166,12 +165,18 @@ impl<H: LocalProcessEvent> LocalAsyncNotifier<H> {
                     self.budget.reset();
                 }
             }
-            let mut settles = lock(&self.shared.settles);
-            self.markers.drain(..).for_each(|wd| drop(settles.remove(&wd)));
-            drop(settles);
+            self.settle_markers();
             if self.source.fill(&stop).await? == Fill::Stopped {
                 return Ok(());
             }
+        }
+    }
+
+    /// Everything read before the markers read so far is handled: their settles are done.
+    fn settle_markers(&mut self) {
+        let mut settles = lock(&self.shared.settles);
+        for wd in self.markers.drain(..) {
+            settles.remove(&wd); // dropping the waiter settles it
         }
     }
 

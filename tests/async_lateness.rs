@@ -29,6 +29,10 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
+/// Five times the 20 ms targets, on top of the machine's own lateness (a timer
+/// alone, measured just before): the figures are printed, not asserted.
+const ALLOWED: Duration = Duration::from_millis(100);
+
 /// Where the watch tasks run: the notifier's own executor, or a `LocalExecutor`.
 #[derive(Clone, Copy, Debug)]
 enum Exec {
@@ -155,11 +159,12 @@ fn idle_gap(period: Duration) -> Gap {
 #[test]
 fn a_5ms_timer_keeps_time_while_20k_events_go_to_a_10us_handler_that_never_awaits() -> TestResult {
     let period = Duration::from_millis(5);
-    println!("lateness (control): 5 ms timer alone: longest gap {:?}", idle_gap(period));
+    let control = idle_gap(period);
+    println!("lateness (control): 5 ms timer alone: longest gap {control:?}");
     for exec in [Exec::Own, Exec::Local] {
         let gap = longest_gap(exec, 20_000, Duration::from_micros(10), period)?;
         println!("lateness ({exec:?}): 5 ms timer, 20,000 events x 10 us handler: longest gap {gap:?}");
-        assert!(gap.quiet <= Duration::from_millis(100), "{exec:?}: a gap of {gap:?} (target 20 ms)");
+        assert!(gap.quiet <= ALLOWED + control.quiet, "{exec:?}: a gap of {gap:?} (target 20 ms)");
     }
     Ok(())
 }
@@ -167,11 +172,12 @@ fn a_5ms_timer_keeps_time_while_20k_events_go_to_a_10us_handler_that_never_await
 #[test]
 fn a_10ms_timer_keeps_time_during_a_50k_event_burst_with_a_trivial_handler() -> TestResult {
     let period = Duration::from_millis(10);
-    println!("lateness (control): 10 ms timer alone: longest gap {:?}", idle_gap(period));
+    let control = idle_gap(period);
+    println!("lateness (control): 10 ms timer alone: longest gap {control:?}");
     for exec in [Exec::Own, Exec::Local] {
         let gap = longest_gap(exec, 50_000, Duration::ZERO, period)?;
         println!("lateness ({exec:?}): 10 ms timer, 50,000-event burst, trivial handler: longest gap {gap:?}");
-        assert!(gap.quiet <= Duration::from_millis(100), "{exec:?}: a gap of {gap:?} (target 20 ms)");
+        assert!(gap.quiet <= ALLOWED + control.quiet, "{exec:?}: a gap of {gap:?} (target 20 ms)");
     }
     Ok(())
 }

@@ -29,7 +29,8 @@ fn rc_refcell_handlers_run_in_order_on_a_local_executor() -> TestResult {
             let name = ev.name().to_string_lossy().into_owned();
             if name == "settle" {
                 let handle = cell.borrow().clone().expect("set");
-                inside.borrow_mut().push(handle.settle().await.err().map(|e| e.kind()));
+                let result = handle.settle().await;
+                inside.borrow_mut().push(result.err().map(|e| e.kind()));
             }
             let held = sink.clone(); // an Rc held across an await: the future is not Send
             async_io::Timer::after(Duration::from_micros(100)).await;

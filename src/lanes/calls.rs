@@ -25,8 +25,6 @@ pub(super) type Outcome = std::thread::Result<Result<Flow, HandlerError>>;
 /// router to a lane's task.
 pub(super) type Call = Pin<Box<dyn Future<Output = Result<Flow, HandlerError>> + Send>>;
 
-/// The last per-watch handler seen, and the async handler behind it if any.
-
 /// The default handler's calls, made by the router: started and polled once.
 pub(super) trait InlineCalls: Send {
     /// Starts a call with `event` and polls it once: its outcome, or the call
