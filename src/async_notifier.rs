@@ -369,10 +369,11 @@ impl<S: Spawner> AsyncNotifier<S> {
     #[must_use]
     pub fn into_stream(mut self) -> EventStream {
         let pending = self.router.take_held();
+        let markers = self.router.take_markers();
         let budget = self.router.budget;
         let AsyncNotifier { source, shared, guard, .. } = self;
         guard.disarm();
-        EventStream::from_parts(source, shared, pending).with_budget(budget.limit())
+        EventStream::from_parts(source, shared, pending).with_markers(markers).with_budget(budget.limit())
     }
 }
 

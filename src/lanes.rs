@@ -210,6 +210,11 @@ impl<S: Spawner> Router<S> {
         out
     }
 
+    /// The settle markers read and not yet acted on (for a stream to settle).
+    pub(crate) fn take_markers(&mut self) -> Vec<Wd> {
+        std::mem::take(&mut self.markers)
+    }
+
     /// Routes every event the pipeline holds. With `stop` given, returns false
     /// as soon as it is used (events held back for a full lane stay held; one
     /// whose call the router made itself was delivered).

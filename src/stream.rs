@@ -94,6 +94,12 @@ impl EventStream {
         }
     }
 
+    /// Settle markers the notifier read before it became this stream.
+    pub(crate) fn with_markers(mut self, markers: Vec<Wd>) -> EventStream {
+        self.markers = markers;
+        self
+    }
+
     /// The cooperative budget: after this many items in a row (default 128;
     /// events filtered out or consumed unseen, such as settle markers, count
     /// too), `poll_next` returns `Pending` once, having woken its task, so a
