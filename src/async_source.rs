@@ -15,6 +15,7 @@ use futures_lite::future;
 
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::DEFAULT_BUDGET;
 use crate::error::Result;
 use crate::pipeline::Pipeline;
 use crate::watch_manager::WatchManager;
@@ -40,12 +41,27 @@ impl AsyncSource {
     pub(crate) fn new(wm: WatchManager) -> Result<AsyncSource> {
         let owned = wm.as_fd().try_clone_to_owned()?;
         let fd = Async::new(owned)?;
-        Ok(AsyncSource { pipeline: Pipeline::new(wm), fd })
+        let mut source = AsyncSource { pipeline: Pipeline::new(wm), fd };
+        source.set_budget(DEFAULT_BUDGET);
+        Ok(source)
+    }
+
+    /// Sizes reads for a cooperative budget of `events`: one read holds about
+    /// that many records of short names (64 bytes each, at least 4 KiB), so the
+    /// bookkeeping of one read is a slice of about the budget's length.
+    pub(crate) fn set_budget(&mut self, events: usize) {
+        self.pipeline.set_read_size(events.saturating_mul(64).max(4096));
     }
 
     /// The watch manager.
     pub(crate) fn wm(&self) -> &WatchManager {
         &self.pipeline.wm
+    }
+
+    /// True when nothing read waits to be routed: a settle marker read
+    /// earlier now has every event before it (synthesized ones included) behind it.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.pipeline.queued() == 0
     }
 
     /// The next event read and processed, not yet dispatched.
@@ -57,17 +73,24 @@ impl AsyncSource {
     /// Waits until the fd is readable (or `stop` is used), then reads once and
     /// runs the bookkeeping. A wake-up with nothing to read waits again.
     ///
-    /// The read is tried first: during a burst the kernel queue holds more, and
-    /// asking the reactor would cost a turn of its loop (and, when its thread
-    /// holds the epoll, a thread wake-up) for each read. Other tasks get their
-    /// turn first all the same.
+    /// During a burst (the last read did not empty the kernel queue) the read
+    /// is tried first: asking the reactor would cost a turn of its loop (and
+    /// its system calls) for each read. After a read that emptied the queue the
+    /// reactor is asked straight away: a read then would only fail, and the
+    /// wait for readiness yields anyway. During a burst, other tasks get a turn
+    /// before each read.
     pub(crate) async fn fill(&mut self, stop: &AsyncStopHandle) -> Result<Fill> {
-        future::yield_now().await;
+        if !self.pipeline.drained() {
+            future::yield_now().await; // other tasks first, once a read
+            if stop.is_stopped() {
+                return Ok(Fill::Stopped);
+            }
+            if let Some(n) = self.read_once()? {
+                return Ok(Fill::Read(n));
+            }
+        }
         if stop.is_stopped() {
             return Ok(Fill::Stopped);
-        }
-        if let Some(n) = self.read_once()? {
-            return Ok(Fill::Read(n));
         }
         loop {
             let readable = future::or(async { self.fd.readable().await.map(|()| true) }, async {
@@ -86,7 +109,9 @@ impl AsyncSource {
     /// The poll form of [`AsyncSource::fill`] without the stop handle (streams
     /// watch it themselves). `Ready(Ok(n))` once a read queued something.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if let Some(n) = self.read_once()? {
+        if !self.pipeline.drained()
+            && let Some(n) = self.read_once()?
+        {
             return Poll::Ready(Ok(n)); // a burst: the kernel queue holds more
         }
         loop {

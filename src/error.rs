@@ -45,6 +45,9 @@ pub enum ErrorKind {
     Stopped,
     /// Any other I/O error, passed through from the kernel.
     Io,
+    /// [`NotifierHandle::settle`](crate::NotifierHandle::settle) was awaited
+    /// inside one of the notifier's own handlers: it would wait for that very handler.
+    WouldDeadlock,
 }
 
 impl ErrorKind {
@@ -62,6 +65,7 @@ impl ErrorKind {
             ErrorKind::UnknownWatch => "unknown watch descriptor",
             ErrorKind::Stopped => "notifier stopped",
             ErrorKind::Io => "i/o error",
+            ErrorKind::WouldDeadlock => "settle awaited inside a handler would wait for itself",
         }
     }
 }

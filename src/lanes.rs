@@ -21,38 +21,66 @@
 //! turn. So the order is the same, and a waiting handler holds up its own watch only.
 //!
 //! Bounds: a queue never holds more than `bound` events (the one being handled
-//! included). When a watch's queue is full, the router waits for room before
-//! routing anything else (it does not skip ahead, which would reorder events);
-//! meanwhile nothing more is read, so the burst waits in the kernel's queue,
-//! which turns into `IN_Q_OVERFLOW` past `fs.inotify.max_queued_events`. Memory
-//! held is therefore at most one read's events (with what auto_add synthesizes)
-//! plus `bound` events per watch.
+//! included). An event whose watch's queue is full is held back in its lane
+//! (with every later event of that watch, so the order holds) while the other
+//! watches' events of the same read go on; once the read is routed, the router
+//! waits for room in any lane holding events back, and reads nothing more until
+//! none does. Meanwhile the burst waits in the kernel's queue, which turns into
+//! `IN_Q_OVERFLOW` past `fs.inotify.max_queued_events`. Memory held is therefore
+//! at most one read's events (with what auto_add synthesizes) plus `bound`
+//! events per watch.
+//!
+//! Lifetimes: a lane's task ends as soon as its queue is empty (the router
+//! counts an event before sending it, so the task ends only if none is on its
+//! way), whether its watch is still there or was removed; the watch's next
+//! events start a new task. An idle watch costs nothing, and a removed one
+//! leaves nothing behind. Settle barriers go only to lanes that hold events.
+//!
+//! Budget: the router, and each task, hands out at most a budget of events in
+//! a row before yielding (see `budget.rs`).
 //!
 //! pyinotify counterpart: none (pyinotify calls handlers inline).
 
 mod calls;
 mod lane;
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use async_channel::{self as channel, Sender};
+use event_listener::Event as Signal;
 use futures_lite::future;
 
-use self::calls::{CallSlot, InlineCalls, Kept, RouteCache, call_blocking, conclude, poll_call, route};
-use self::lane::{Item, Lane, MakeLane, lane_loop, room};
+use self::calls::{CallSlot, InlineCalls, Kept, call_blocking, conclude, poll_call, route};
+use self::lane::{Item, Lane, MakeLane, Spawn, lane_loop};
 use crate::async_process_event::AsyncProcessEvent;
 use crate::async_source::AsyncSource;
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::Budget;
 use crate::event::Wd;
 use crate::mask::Mask;
 use crate::notifier_handle::{Shared, lock};
 use crate::settle;
 use crate::spawner::Spawner;
 use crate::wd_hash::WdMap;
+
+/// What a lane needs to start its task, from the router's fields (borrowed
+/// one by one, so that a lane of `self.lanes` can be borrowed meanwhile).
+macro_rules! how {
+    ($router:ident) => {
+        Spawn {
+            spawner: &$router.spawner,
+            make_lane: &$router.make_lane,
+            shared: &$router.shared,
+            space: &$router.space,
+            budget: $router.budget.limit(),
+        }
+    };
+}
 
 /// The default bound of each watch's queue.
 pub(crate) const DEFAULT_BOUND: usize = 1024;
@@ -75,8 +103,10 @@ enum Step {
     Done,
     /// The stop handle was used (by a handler the router called).
     Stopped,
-    /// This watch's lane is full; the event is kept as pending.
-    Full(Wd),
+    /// Events are held back: their lanes are full.
+    Full,
+    /// The budget is spent: yield, then go on.
+    Yield,
 }
 
 /// Routes events to per-watch lanes, whose tasks are spawned on `S`.
@@ -90,8 +120,6 @@ pub(crate) struct Router<S> {
     default_calls: Box<dyn InlineCalls>,
     /// Whether the router may make handler calls itself (the lanes run on its thread).
     inline: bool,
-    /// The route of the last per-watch handler the router called itself.
-    cache: RouteCache,
     /// The event of the handler call the router makes, for a failure report.
     kept: Kept,
     lanes: WdMap<Lane>,
@@ -100,8 +128,15 @@ pub(crate) struct Router<S> {
     /// Lanes whose watch is gone, until their task ends.
     closing: Vec<Lane>,
     pub bound: usize,
-    /// An event taken from the pipeline whose routing waits for room in its lane.
-    pending: Option<Routed>,
+    /// Events routed (calls made here included) before the router yields.
+    pub budget: Budget,
+    /// The lanes holding events back for want of room, in the order they filled.
+    held: Vec<Wd>,
+    /// Notified by a lane's task as it handles an event while the router waits for room.
+    space: Arc<Signal>,
+    /// Settle markers read, acted on once everything read before them, the
+    /// events the bookkeeping synthesized after them included, is routed.
+    markers: Vec<Wd>,
 }
 
 impl<S: Spawner> Router<S> {
@@ -115,7 +150,10 @@ impl<S: Spawner> Router<S> {
     ) -> Self {
         let default = Arc::new(default);
         let lane_default = default.clone();
-        let make_lane: MakeLane = Arc::new(move |ctx, rx| Box::pin(lane_loop(ctx, rx, lane_default.clone())));
+        let make_lane: MakeLane = Arc::new(move |ctx, rx| {
+            let shared = ctx.shared();
+            Box::pin(settle::in_handler_scope(shared, lane_loop(ctx, rx, lane_default.clone())))
+        });
         let default_calls =
             CallSlot::boxed(default, |handler: Arc<H>, event| async move { handler.handle(event).await });
         Router {
@@ -124,45 +162,83 @@ impl<S: Spawner> Router<S> {
             make_lane,
             default_calls,
             inline,
-            cache: None,
             kept: Kept::default(),
             lanes: WdMap::default(),
             dirty: Vec::new(),
             closing: Vec::new(),
             bound: DEFAULT_BOUND,
-            pending: None,
+            budget: Budget::default(),
+            held: Vec::new(),
+            space: Arc::default(),
+            markers: Vec::new(),
         }
     }
 
     /// The same router on another executor; the current tasks are cancelled.
     pub(crate) fn with_spawner<T: Spawner>(self, spawner: T) -> Router<T> {
-        let Router { shared, make_lane, default_calls, bound, pending, .. } = self;
+        let Router { shared, make_lane, default_calls, bound, budget, .. } = self;
         let inline = spawner.is_local();
         let (lanes, dirty, closing) = (WdMap::default(), Vec::new(), Vec::new());
-        let (cache, kept) = (None, Kept::default());
-        Router { spawner, shared, make_lane, default_calls, inline, cache, kept, lanes, dirty, closing, bound, pending }
+        let kept = Kept::default();
+        Router {
+            spawner,
+            shared,
+            make_lane,
+            default_calls,
+            inline,
+            kept,
+            lanes,
+            dirty,
+            closing,
+            bound,
+            budget,
+            held: Vec::new(),
+            space: Arc::default(),
+            markers: Vec::new(),
+        }
     }
 
-    /// The event whose routing a stop interrupted, if any.
-    pub(crate) fn take_pending(&mut self) -> Option<Routed> {
-        self.pending.take()
+    /// The events held back for want of room in their lane (a stop
+    /// interrupted the routing): each watch's in order.
+    pub(crate) fn take_held(&mut self) -> VecDeque<Routed> {
+        let mut out = VecDeque::new();
+        for wd in self.held.drain(..) {
+            if let Some(lane) = self.lanes.get_mut(&wd) {
+                out.extend(lane.held.drain(..));
+            }
+        }
+        out
+    }
+
+    /// The settle markers read and not yet acted on (for a stream to settle).
+    pub(crate) fn take_markers(&mut self) -> Vec<Wd> {
+        std::mem::take(&mut self.markers)
     }
 
     /// Routes every event the pipeline holds. With `stop` given, returns false
-    /// as soon as it is used (the event being routed is kept for later; one
+    /// as soon as it is used (events held back for a full lane stay held; one
     /// whose call the router made itself was delivered).
     ///
     /// Every outbox is sent before any wait, so no event sits in an outbox at
-    /// an `.await` (a dropped future loses nothing but the pending event, kept).
+    /// an `.await` (a dropped future loses only the events held back).
     pub(crate) async fn route_all(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>) -> bool {
+        // The budget runs on across calls (and reads): it is renewed only by its own yields.
         loop {
-            let step = poll_fn(|cx| Poll::Ready(self.route_ready(source, stop, cx))).await;
+            let step = poll_fn(|cx| {
+                let _scope = settle::HandlerScope::enter(&self.shared);
+                Poll::Ready(self.route_ready(source, stop, cx))
+            })
+            .await;
             self.flush();
             match step {
                 Step::Done => return true,
                 Step::Stopped => return false,
-                Step::Full(wd) => {
-                    if !room(&self.lanes[&wd], self.bound, stop).await {
+                Step::Yield => {
+                    future::yield_now().await;
+                    self.budget.reset();
+                }
+                Step::Full => {
+                    if !wait_room(&self.lanes, &self.held, &self.space, self.bound, stop).await {
                         return false;
                     }
                 }
@@ -170,11 +246,12 @@ impl<S: Spawner> Router<S> {
         }
     }
 
-    /// Routes the pipeline's events until it is empty, a lane is full, or a
-    /// handler called here used the stop handle. Never waits: `cx` is the
-    /// router's, for the handler calls it makes.
+    /// Routes the pipeline's events until it is empty or a handler called here
+    /// used the stop handle; then, if some lane is full, says which one the
+    /// events held back wait for. Never waits: `cx` is the router's, for the
+    /// handler calls it makes.
     fn route_ready(&mut self, source: &mut AsyncSource, stop: Option<&AsyncStopHandle>, cx: &mut Context<'_>) -> Step {
-        while let Some(routed) = self.pending.take().or_else(|| source.pop()) {
+        while let Some(routed) = source.pop() {
             match self.place(&routed) {
                 Placed::Consumed => {}
                 Placed::Outbox(wd) => self.enqueue(wd, routed),
@@ -184,46 +261,84 @@ impl<S: Spawner> Router<S> {
                         return Step::Stopped;
                     }
                 }
-                Placed::Full(wd) => {
-                    self.pending = Some(routed);
-                    return Step::Full(wd);
-                }
+                Placed::Full(wd) => self.hold(wd, routed),
+            }
+            if self.budget.spend() {
+                return Step::Yield;
+            }
+        }
+        if self.release_held() {
+            return Step::Full;
+        }
+        if source.is_idle() {
+            for wd in std::mem::take(&mut self.markers) {
+                self.on_marker(wd);
             }
         }
         Step::Done
     }
 
-    /// Where `routed` goes (its lane is made on its watch's first event).
+    /// Where `routed` goes. A lane is made when it needs a queue.
     fn place(&mut self, routed: &Routed) -> Placed {
         let event = &routed.event;
         if settle::is_marker(event) {
-            self.on_marker(event.wd());
+            self.markers.push(event.wd());
             return Placed::Consumed;
         }
         let wd = event.wd();
-        let lane = self.lanes.entry(wd).or_insert_with(|| Lane::new(&self.shared));
-        if !lane.has_room(self.bound) {
+        let lane = self.lanes.get(&wd);
+        if lane.is_some_and(|lane| !lane.held.is_empty() || !lane.has_room(self.bound)) {
             return Placed::Full(wd);
         }
         if event.is_overflow() {
             self.shared.counters.overflows.fetch_add(1, Ordering::Relaxed);
             settle::retrigger(&self.shared);
         }
-        if self.inline && lane.is_idle() { Placed::Inline(wd) } else { Placed::Outbox(wd) }
+        if self.inline && lane.is_none_or(Lane::is_idle) { Placed::Inline(wd) } else { Placed::Outbox(wd) }
     }
 
-    /// Puts `routed` in its lane's outbox, the lane's task spawned if need be.
+    /// Puts `routed` in its lane's outbox (sent, and the lane's task started if
+    /// need be, at the next flush).
     fn enqueue(&mut self, wd: Wd, routed: Routed) {
         let last = routed.event.mask().contains(Mask::IN_IGNORED);
-        let lane = self.lanes.get_mut(&wd).expect("placed there");
+        let lane = self.lanes.entry(wd).or_default();
         if lane.outbox.is_empty() {
-            lane.spawn(&self.spawner, &self.make_lane);
             self.dirty.push(wd);
         }
         lane.outbox.push(routed);
         if last {
             self.retire(wd, false); // the task ends after this event
         }
+    }
+
+    /// Keeps `routed` back: its lane is full. The other watches' events go on.
+    fn hold(&mut self, wd: Wd, routed: Routed) {
+        let lane = self.lanes.get_mut(&wd).expect("a full lane exists");
+        if lane.held.is_empty() {
+            self.held.push(wd);
+        }
+        lane.held.push_back(routed);
+    }
+
+    /// Moves held events into their lanes' outboxes as far as there is room;
+    /// true if some are still held.
+    fn release_held(&mut self) -> bool {
+        let mut i = 0;
+        while let Some(&wd) = self.held.get(i) {
+            while let Some(lane) = self.lanes.get_mut(&wd) {
+                if lane.held.is_empty() || !lane.has_room(self.bound) {
+                    break;
+                }
+                let routed = lane.held.pop_front().expect("not empty");
+                self.enqueue(wd, routed);
+            }
+            if self.lanes.get(&wd).is_some_and(|lane| !lane.held.is_empty()) {
+                i += 1;
+            } else {
+                self.held.swap_remove(i);
+            }
+        }
+        !self.held.is_empty()
     }
 
     /// Handles an event of an idle lane here: a blocking handler is called, an
@@ -237,7 +352,7 @@ impl<S: Spawner> Router<S> {
                 self.kept.keep(&event);
                 self.default_calls.call(event, cx)
             }
-            Some(handler) => match route(&self.shared, &mut self.cache, &handler) {
+            Some(handler) => match route(&handler) {
                 Some(h) => {
                     self.kept.keep(&event);
                     poll_call(h.clone().dispatch_owned(event), cx)
@@ -254,9 +369,8 @@ impl<S: Spawner> Router<S> {
                 false
             }
             Err(call) => {
-                let lane = self.lanes.get_mut(&wd).expect("placed there");
-                lane.spawn(&self.spawner, &self.make_lane);
-                lane.send(Item::Call(call, self.kept.event()), 1, &self.shared);
+                let lane = self.lanes.entry(wd).or_default();
+                lane.send(Item::Call(call, self.kept.event()), 1, &how!(self));
                 true
             }
         };
@@ -275,22 +389,23 @@ impl<S: Spawner> Router<S> {
     fn flush(&mut self) {
         for wd in self.dirty.drain(..) {
             if let Some(lane) = self.lanes.get_mut(&wd) {
-                lane.send_outbox(&self.shared);
+                lane.send_outbox(&how!(self));
             }
         }
     }
 
-    /// A settle marker's event: every lane gets a barrier for its waiter.
+    /// A settle marker's event: every busy lane gets a barrier for its waiter.
     fn on_marker(&mut self, wd: Wd) {
         let Some(waiter) = lock(&self.shared.settles).remove(&wd) else { return };
         self.broadcast(&Arc::new(waiter.done));
     }
 
-    /// Puts a clone of `token` behind what every lane already holds (outboxes
-    /// are sent first). Barriers are not events: they do not count against the bound.
+    /// Puts a clone of `token` behind what every busy lane holds (outboxes
+    /// are sent first); an idle lane has nothing before it to pass. Barriers
+    /// are not events: they do not count against the bound.
     fn broadcast(&mut self, token: &Arc<Sender<()>>) {
         self.flush();
-        for lane in self.lanes.values().chain(&self.closing) {
+        for lane in self.lanes.values().chain(&self.closing).filter(|lane| !lane.is_idle()) {
             lane.barrier(token);
         }
     }
@@ -316,7 +431,7 @@ impl<S: Spawner> Router<S> {
     /// holds (told so with `end`, unless its last event is the watch's `IN_IGNORED`).
     fn retire(&mut self, wd: Wd, end: bool) {
         let Some(mut lane) = self.lanes.remove(&wd) else { return };
-        lane.send_outbox(&self.shared);
+        lane.send_outbox(&how!(self));
         if end {
             lane.end();
         }
@@ -325,27 +440,18 @@ impl<S: Spawner> Router<S> {
         }
     }
 
-    /// Forgets ended tasks, and ends the lanes of watches removed without an
-    /// `IN_IGNORED` reaching us (`rm_watch` drops it). The table is searched
-    /// only when there are more watch lanes than watches (settle markers aside),
-    /// so a removed watch's lane lasts at most until another watch's first event.
+    /// Forgets the lanes whose task has ended (a lane's task ends once it has
+    /// nothing to do, whether its watch is still there or was removed) and
+    /// that hold nothing.
     pub(crate) fn prune(&mut self) {
         self.closing.retain(Lane::is_running);
-        let watch_lanes = self.lanes.len() - usize::from(self.lanes.contains_key(&-1));
-        let book = self.shared.wm.lock();
-        let watches = book.table.len().saturating_sub(self.shared.markers.load(Ordering::SeqCst));
-        if watch_lanes <= watches {
-            return;
-        }
-        let gone: Vec<Wd> = self.lanes.keys().copied().filter(|&wd| wd >= 0 && book.table.get(wd).is_none()).collect();
-        drop(book);
-        for wd in gone {
-            self.retire(wd, true);
-        }
+        self.lanes.retain(|_, lane| lane.is_running() || !lane.is_idle());
     }
 
     /// Ends every task: with `drain`, after each has delivered what it holds;
-    /// otherwise at once (a handler call in progress is dropped at its next `.await`).
+    /// otherwise at once (a handler call in progress is dropped at its next
+    /// `.await`). Returns once no task runs, on any thread: a task in the middle
+    /// of a poll on another thread is waited for until that poll ends.
     pub(crate) async fn shutdown(&mut self, drain: bool) {
         self.flush();
         let lanes = self.lanes.drain().map(|(_, lane)| lane).chain(self.closing.drain(..));
@@ -354,9 +460,49 @@ impl<S: Spawner> Router<S> {
             for (tx, _) in &tasks {
                 tx.close();
             }
-            for (_, task) in tasks {
+        }
+        for (_, task) in tasks {
+            if drain {
                 task.await;
+            } else {
+                task.cancel().await;
             }
         }
     }
+}
+
+/// Waits until one of the `held` lanes has room for one event (false if
+/// `stop` was used first). The lanes' tasks notify `space` meanwhile.
+async fn wait_room(
+    lanes: &WdMap<Lane>,
+    held: &[Wd],
+    space: &Signal,
+    bound: usize,
+    stop: Option<&AsyncStopHandle>,
+) -> bool {
+    let held_lanes = || held.iter().filter_map(|wd| lanes.get(wd));
+    held_lanes().for_each(|lane| lane.set_waiting(true));
+    let woke = loop {
+        let listener = space.listen();
+        if held.iter().any(|wd| lanes.get(wd).is_none_or(|lane| lane.has_room(bound))) {
+            break true;
+        }
+        let Some(stop) = stop else {
+            listener.await;
+            continue;
+        };
+        let woke = async {
+            listener.await;
+            true
+        };
+        let stopped = async {
+            stop.stopped().await;
+            false
+        };
+        if !future::or(woke, stopped).await {
+            break false;
+        }
+    };
+    held_lanes().for_each(|lane| lane.set_waiting(false));
+    woke
 }

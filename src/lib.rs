@@ -178,6 +178,7 @@ mod async_source;
 #[cfg(feature = "async")]
 mod async_stop;
 mod bookkeeping;
+mod budget;
 mod dir_list;
 mod error;
 mod event;
@@ -191,6 +192,7 @@ mod handler_failure;
 #[cfg(feature = "async")]
 mod lanes;
 pub mod limits;
+mod local_notifier;
 mod mask;
 mod mask_ops;
 #[cfg(feature = "async")]
@@ -236,6 +238,7 @@ pub use event::{Event, Wd};
 pub use event_kind::EventKind;
 pub use filter::ExcludeFilter;
 pub use handler_failure::{FailureCause, HandlerFailure};
+pub use local_notifier::{LocalAsyncNotifier, LocalProcessEvent};
 pub use mask::Mask;
 #[cfg(feature = "async")]
 pub use moves_stream::Moves;

@@ -19,10 +19,13 @@ use crate::watch_manager::WatchManager;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DispatchStats {
-    /// Watch lanes alive now: one per watch that received events, plus one for
-    /// overflows, until the watch is gone (see [`AsyncNotifier`](crate::AsyncNotifier):
-    /// a lane's task is spawned when one of its calls has to wait).
+    /// Watch tasks alive now: one per watch whose events are queued or whose
+    /// handler call is waiting (see [`AsyncNotifier`](crate::AsyncNotifier)); a
+    /// watch's task ends once it has nothing to do, and the watch's next events
+    /// start a new one.
     pub lanes: usize,
+    /// The most watch tasks alive at once.
+    pub lanes_high_water: usize,
     /// The longest any watch's queue has been (never above the queue bound).
     pub queue_high_water: usize,
     /// Events handed to handlers (failed calls included).
@@ -36,13 +39,12 @@ pub struct DispatchStats {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub lanes: AtomicUsize,
+    pub lanes_high_water: AtomicUsize,
     pub high_water: AtomicUsize,
     pub delivered: AtomicU64,
     pub failures: AtomicU64,
     pub overflows: AtomicU64,
 }
-
-type Route = (SharedHandler, Arc<dyn DynAsyncHandler>);
 
 /// State shared by a notifier (or stream), its watch tasks and its handles.
 pub(crate) struct Shared {
@@ -53,7 +55,6 @@ pub(crate) struct Shared {
     pub settles: Mutex<HashMap<Wd, SettleWaiter>>,
     /// Settle markers currently watched (they are in the watch table, but are no one's watch).
     pub markers: AtomicUsize,
-    routes: Mutex<Vec<Route>>,
     pub policy: Mutex<FailurePolicy>,
     /// The failure that stopped the notifier, when it was set to stop on one.
     pub fatal: Mutex<Option<String>>,
@@ -71,15 +72,9 @@ impl Shared {
             counters: Counters::default(),
             settles: Mutex::new(HashMap::new()),
             markers: AtomicUsize::new(0),
-            routes: Mutex::new(Vec::new()),
             policy: Mutex::new(FailurePolicy::default()),
             fatal: Mutex::new(None),
         })
-    }
-
-    /// The async handler behind a per-watch `SharedHandler`, if it is one.
-    pub(crate) fn async_route(&self, handler: &SharedHandler) -> Option<Arc<dyn DynAsyncHandler>> {
-        lock(&self.routes).iter().find(|(h, _)| h.ptr_eq(handler)).map(|(_, a)| a.clone())
     }
 
     /// Counts and reports a failed handler call; stops the notifier if so configured.
@@ -146,6 +141,7 @@ impl NotifierHandle {
         let c = &self.shared.counters;
         DispatchStats {
             lanes: c.lanes.load(Ordering::Relaxed),
+            lanes_high_water: c.lanes_high_water.load(Ordering::Relaxed),
             queue_high_water: c.high_water.load(Ordering::Relaxed),
             delivered: c.delivered.load(Ordering::Relaxed),
             failures: c.failures.load(Ordering::Relaxed),
@@ -180,15 +176,15 @@ impl NotifierHandle {
     /// pass the result to [`AddWatch::shared_proc_fun`](crate::AddWatch::shared_proc_fun).
     /// Watches auto_add creates below that watch inherit it.
     ///
-    /// This notifier calls the handler in the watch's turn, like the default
-    /// one (see [`AsyncNotifier`](crate::AsyncNotifier)); a blocking
-    /// [`Notifier`](crate::Notifier) given the same watch manager runs each call
-    /// to completion with `block_on`.
+    /// Every async notifier or stream on the watch manager (not only this
+    /// one) calls the handler in the watch's turn, like the default one (see
+    /// [`AsyncNotifier`](crate::AsyncNotifier)): nothing is registered, so
+    /// nothing grows with each call. A blocking [`Notifier`](crate::Notifier)
+    /// given the same watch manager runs each call to completion with `block_on`
+    /// on its own thread.
     pub fn async_proc_fun<H: AsyncProcessEvent + 'static>(&self, handler: H) -> SharedHandler {
         let handler: Arc<dyn DynAsyncHandler> = Arc::new(handler);
-        let shared = SharedHandler::new(AsyncProxy(handler.clone()));
-        lock(&self.shared.routes).push((shared.clone(), handler));
-        shared
+        SharedHandler::from_async(handler.clone(), AsyncProxy(handler))
     }
 }
 

@@ -41,6 +41,16 @@ impl Pipeline {
         self.reader.read(&book.fs.inotify, self.threshold)
     }
 
+    /// True if the last read left the kernel queue empty (false before the first).
+    pub(crate) fn drained(&self) -> bool {
+        self.reader.drained()
+    }
+
+    /// Caps the bytes of one read (see `Reader::set_read_size`).
+    pub(crate) fn set_read_size(&mut self, bytes: usize) {
+        self.reader.set_read_size(bytes);
+    }
+
     /// Runs the bookkeeping over every buffered record; the events join the queue.
     /// Returns how many were queued.
     pub(crate) fn process_raw(&mut self) -> usize {

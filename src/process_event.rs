@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::async_process_event::DynAsyncHandler;
 use crate::event::Event;
 use crate::event_methods::event_methods;
 use crate::mask::Mask;
@@ -476,24 +477,44 @@ impl fmt::Display for Stats {
 /// assert_eq!(stats.count("IN_CREATE"), 1);
 /// ```
 #[derive(Clone)]
-pub struct SharedHandler(Arc<Mutex<dyn ProcessEvent + Send>>);
+pub struct SharedHandler {
+    handler: Arc<Mutex<dyn ProcessEvent + Send>>,
+    /// The async handler behind it, for an async per-watch handler: every
+    /// async notifier calls it in the watch's turn.
+    async_handler: Option<Arc<dyn DynAsyncHandler>>,
+}
 
 impl SharedHandler {
     /// Wraps `handler` so that several watches can share it.
     pub fn new<H: ProcessEvent + Send + 'static>(handler: H) -> SharedHandler {
-        SharedHandler(Arc::new(Mutex::new(handler)))
+        SharedHandler { handler: Arc::new(Mutex::new(handler)), async_handler: None }
+    }
+
+    /// An async handler's shared form: async notifiers call it as such; a
+    /// blocking one runs each call to completion through `proxy`.
+    pub(crate) fn from_async<P: ProcessEvent + Send + 'static>(
+        handler: Arc<dyn DynAsyncHandler>,
+        proxy: P,
+    ) -> SharedHandler {
+        SharedHandler { handler: Arc::new(Mutex::new(proxy)), async_handler: Some(handler) }
+    }
+
+    /// The async handler behind it, if it is an async one.
+    #[inline]
+    pub(crate) fn async_handler(&self) -> Option<&Arc<dyn DynAsyncHandler>> {
+        self.async_handler.as_ref()
     }
 
     /// Dispatches one event to the shared handler.
     pub fn handle(&self, event: &Event) -> Flow {
-        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.handler.lock().unwrap_or_else(|e| e.into_inner());
         guard.handle(event)
     }
 
     /// True if both share one handler.
     #[must_use]
     pub fn ptr_eq(&self, other: &SharedHandler) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.handler, &other.handler)
     }
 }
 

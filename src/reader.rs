@@ -26,6 +26,8 @@ pub(crate) struct Reader {
     buf: Vec<u8>,
     /// Whether the last read found the kernel queue empty afterwards.
     drained: bool,
+    /// The most bytes one read takes (0: [`READ_SIZE`]).
+    limit: usize,
 }
 
 impl Reader {
@@ -37,12 +39,24 @@ impl Reader {
         if threshold > 0 && fd.bytes_available()? < threshold {
             return Ok(0);
         }
-        self.buf.reserve(READ_SIZE);
-        let room = self.buf.capacity() - self.buf.len();
-        let n = fd.read_into(&mut self.buf)?;
+        let size = self.read_size();
+        self.buf.reserve(size);
+        let room = (self.buf.capacity() - self.buf.len()).min(size);
+        let n = fd.read_into(&mut self.buf, size)?;
         // Had the kernel held more, it would have filled the room up to the last record.
         self.drained = n + MAX_RECORD < room;
         Ok(n)
+    }
+
+    /// Caps one read at `bytes` (at least one record of the longest name; at
+    /// most [`READ_SIZE`]): the async front-ends read less at a time so that the
+    /// bookkeeping of one read stays a small slice of their thread.
+    pub(crate) fn set_read_size(&mut self, bytes: usize) {
+        self.limit = bytes.clamp(MAX_RECORD, READ_SIZE);
+    }
+
+    fn read_size(&self) -> usize {
+        if self.limit == 0 { READ_SIZE } else { self.limit }
     }
 
     /// True if the last read left the kernel queue empty (as far as it could tell).

@@ -3,12 +3,14 @@
 //!
 //! pyinotify counterpart: none (pyinotify users sleep and hope).
 
+use std::cell::Cell;
 use std::fs::{self, File, OpenOptions};
+use std::future::{Future, poll_fn};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use async_channel::{self as channel, Sender};
 use futures_lite::future;
@@ -17,6 +19,41 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, Wd};
 use crate::mask::Mask;
 use crate::notifier_handle::{Shared, lock};
+
+thread_local! {
+    /// The `Shared` (by address) whose handler this thread is running, or 0.
+    static IN_HANDLER: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks the thread as running one of `shared`'s handlers until dropped (a
+/// settle awaited meanwhile fails at once instead of waiting for itself).
+pub(crate) struct HandlerScope(usize);
+
+impl HandlerScope {
+    pub(crate) fn enter(shared: &Shared) -> HandlerScope {
+        HandlerScope(IN_HANDLER.replace(address(shared)))
+    }
+}
+
+impl Drop for HandlerScope {
+    fn drop(&mut self) {
+        IN_HANDLER.set(self.0);
+    }
+}
+
+fn address(shared: &Shared) -> usize {
+    std::ptr::from_ref(shared) as usize
+}
+
+/// Runs `fut` (a lane's task) with every poll of it in `shared`'s handler scope.
+pub(crate) async fn in_handler_scope<F: Future>(shared: Arc<Shared>, fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    poll_fn(|cx| {
+        let _scope = HandlerScope::enter(&shared);
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
 
 /// The start of every marker's name.
 const PREFIX: &str = ".greenwatch-settle-";
@@ -114,6 +151,13 @@ impl Drop for Marker<'_> {
 
 /// See [`NotifierHandle::settle`](crate::NotifierHandle::settle).
 pub(crate) async fn settle(shared: &Shared) -> Result<()> {
+    if IN_HANDLER.get() == address(shared) {
+        return Err(Error::new(
+            ErrorKind::WouldDeadlock,
+            "settle() was awaited inside one of the notifier's own handlers, which it would wait for; \
+             await it in another task",
+        ));
+    }
     if shared.stop.is_stopped() {
         return Err(stopped());
     }

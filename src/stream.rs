@@ -4,6 +4,7 @@
 //! pyinotify counterpart: none (the closest is a `Notifier` whose handler
 //! appends to a list).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,8 +19,9 @@ use futures_core::Stream;
 use crate::async_source::AsyncSource;
 use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::Budget;
 use crate::error::Result;
-use crate::event::Event;
+use crate::event::{Event, Wd};
 use crate::notifier_handle::{NotifierHandle, Shared, lock};
 use crate::settle;
 use crate::watch_manager::WatchManager;
@@ -57,9 +59,16 @@ use crate::watch_manager::WatchManager;
 pub struct EventStream {
     source: AsyncSource,
     shared: Arc<Shared>,
-    /// An event taken from the pipeline before the stream was made.
-    front: Option<Routed>,
+    /// Events taken from the pipeline before the stream was made.
+    front: VecDeque<Routed>,
     listener: Option<EventListener>,
+    /// Events taken (yielded, or consumed unseen) before the stream yields to the executor.
+    budget: Budget,
+    /// The budget is spent: the next poll yields first.
+    spent: bool,
+    /// Settle markers read, settled once every event before them (synthesized
+    /// ones included) has been yielded.
+    markers: Vec<Wd>,
 }
 
 impl EventStream {
@@ -70,11 +79,45 @@ impl EventStream {
     /// The OS error of duplicating the fd or registering it with the reactor.
     pub fn new(wm: WatchManager) -> Result<EventStream> {
         let source = AsyncSource::new(wm.clone())?;
-        Ok(EventStream::from_parts(source, Shared::new(wm), None))
+        Ok(EventStream::from_parts(source, Shared::new(wm), VecDeque::new()))
     }
 
-    pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: Option<Routed>) -> EventStream {
-        EventStream { source, shared, front, listener: None }
+    pub(crate) fn from_parts(source: AsyncSource, shared: Arc<Shared>, front: VecDeque<Routed>) -> EventStream {
+        EventStream {
+            source,
+            shared,
+            front,
+            listener: None,
+            budget: Budget::default(),
+            spent: false,
+            markers: Vec::new(),
+        }
+    }
+
+    /// Settle markers the notifier read before it became this stream.
+    pub(crate) fn with_markers(mut self, markers: Vec<Wd>) -> EventStream {
+        self.markers = markers;
+        self
+    }
+
+    /// The cooperative budget: after this many items in a row (default 128;
+    /// events filtered out or consumed unseen, such as settle markers, count
+    /// too), `poll_next` returns `Pending` once, having woken its task, so a
+    /// loop like `while let Some(ev) = stream.next().await` that never waits
+    /// otherwise still lets the thread's other tasks (timers, sockets) run.
+    ///
+    /// ```
+    /// use greenwatch::{EventStream, WatchManager};
+    ///
+    /// let events = EventStream::new(WatchManager::new()?)?.with_budget(16);
+    /// # drop(events);
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_budget(mut self, budget: usize) -> EventStream {
+        self.budget = Budget::new(budget);
+        self.source.set_budget(budget);
+        self
     }
 
     /// A handle that ends the stream from any thread or task.
@@ -104,10 +147,14 @@ impl EventStream {
 
     /// The next event already read, settle markers consumed on the way.
     fn next_queued(&mut self) -> Option<Event> {
-        while let Some(routed) = self.front.take().or_else(|| self.source.pop()) {
+        while let Some(routed) = self.front.pop_front().or_else(|| self.source.pop()) {
+            self.spent |= self.budget.spend();
             let event = routed.event;
             if settle::is_marker(&event) {
-                lock(&self.shared.settles).remove(&event.wd()); // dropping the waiter settles it
+                self.markers.push(event.wd());
+                if self.spent {
+                    return None;
+                }
                 continue;
             }
             if event.is_overflow() {
@@ -116,6 +163,12 @@ impl EventStream {
             }
             self.shared.counters.delivered.fetch_add(1, Ordering::Relaxed);
             return Some(event);
+        }
+        if !self.markers.is_empty() && self.source.is_idle() {
+            let mut settles = lock(&self.shared.settles);
+            for wd in self.markers.drain(..) {
+                settles.remove(&wd); // dropping the waiter settles it
+            }
         }
         None
     }
@@ -148,15 +201,40 @@ impl Stream for EventStream {
             if this.poll_stopped(cx) {
                 return Poll::Ready(None);
             }
+            if this.spent {
+                // The budget is spent: let the thread's other tasks run first.
+                this.spent = false;
+                this.budget.reset();
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if let Some(event) = this.next_queued() {
                 return Poll::Ready(Some(Ok(event)));
             }
+            if this.spent {
+                continue;
+            }
             match this.source.poll_fill(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    this.budget.reset(); // the task waits: a new slice when it is woken
+                    return Poll::Pending;
+                }
                 Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
-                Poll::Ready(Ok(_)) => {}
+                // A read whose events were all filtered out counts too.
+                Poll::Ready(Ok(_)) => this.spent |= this.budget.spend(),
             }
         }
+    }
+}
+
+/// A dropped stream is a stopped one: its handles' `stopped()` waiters wake
+/// and pending settles fail with [`ErrorKind::Stopped`](crate::ErrorKind::Stopped).
+/// Events read and not yet yielded are dropped; those not yet read stay in
+/// the kernel queue, with the watch manager.
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.shared.stop.stop();
+        self.shared.cancel_settles();
     }
 }
 

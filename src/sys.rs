@@ -47,9 +47,13 @@ impl InotifyFd {
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    /// One non-blocking `read` into the spare capacity of `buf`, appending what was
-    /// read. Returns 0 when nothing is waiting. Other errors are passed through.
-    pub(crate) fn read_into(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+    /// One non-blocking `read` into the spare capacity of `buf` (at most `max`
+    /// bytes of it), appending what was read. Returns 0 when nothing is
+    /// waiting. Other errors are passed through.
+    pub(crate) fn read_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        if max < buf.capacity() - buf.len() {
+            return self.read_limited(buf, max);
+        }
         loop {
             match rustix::io::read(self.as_fd(), spare_capacity(buf)) {
                 Ok(n) => return Ok(n),
@@ -58,6 +62,24 @@ impl InotifyFd {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// [`read_into`](Self::read_into) for a `max` below the spare capacity:
+    /// reads into `max` zeroed bytes at the end of `buf`, then keeps what the
+    /// kernel wrote (the zeroing costs less than the `read` itself).
+    fn read_limited(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        let start = buf.len();
+        buf.resize(start + max, 0);
+        let result = loop {
+            match rustix::io::read(self.as_fd(), &mut buf[start..]) {
+                Ok(n) => break Ok(n),
+                Err(Errno::INTR) => continue,
+                Err(Errno::AGAIN) => break Ok(0),
+                Err(e) => break Err(e.into()),
+            }
+        };
+        buf.truncate(start + result.as_ref().map_or(0, |n| *n));
+        result
     }
 }
 
@@ -89,15 +111,32 @@ mod tests {
         let fd = InotifyFd::open().unwrap();
         let wd = fd.add_watch(dir.path(), Mask::IN_CREATE).unwrap();
         let mut buf = Vec::with_capacity(4096);
-        assert_eq!(fd.read_into(&mut buf).unwrap(), 0, "nothing waits: EAGAIN is 0");
+        assert_eq!(fd.read_into(&mut buf, usize::MAX).unwrap(), 0, "nothing waits: EAGAIN is 0");
         std::fs::write(dir.path().join("a"), "").unwrap();
         let waiting = fd.bytes_available().unwrap();
         assert!(waiting >= 16, "one record waits: {waiting}");
         buf.extend_from_slice(b"kept");
-        assert_eq!(fd.read_into(&mut buf).unwrap(), waiting);
+        assert_eq!(fd.read_into(&mut buf, usize::MAX).unwrap(), waiting);
         assert_eq!(&buf[..4], b"kept");
         assert_eq!(buf.len(), 4 + waiting);
         fd.rm_watch(wd).unwrap();
         assert_eq!(fd.rm_watch(wd).unwrap_err().raw_os_error(), Some(libc::EINVAL));
+    }
+
+    #[test]
+    fn a_limited_read_takes_whole_records_up_to_its_limit_and_keeps_the_rest_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let fd = InotifyFd::open().unwrap();
+        fd.add_watch(dir.path(), Mask::IN_CREATE).unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let waiting = fd.bytes_available().unwrap();
+        let record = waiting / 3; // three records with one-byte names: the same size
+        let mut buf = Vec::with_capacity(64 * 1024);
+        assert_eq!(fd.read_into(&mut buf, record + record / 2).unwrap(), record, "one whole record fits");
+        assert_eq!(buf.len(), record, "nothing past what the kernel wrote is kept");
+        assert_eq!(fd.bytes_available().unwrap(), waiting - record);
+        assert_eq!(fd.read_into(&mut buf, usize::MAX).unwrap(), waiting - record);
     }
 }

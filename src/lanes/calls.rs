@@ -25,9 +25,6 @@ pub(super) type Outcome = std::thread::Result<Result<Flow, HandlerError>>;
 /// router to a lane's task.
 pub(super) type Call = Pin<Box<dyn Future<Output = Result<Flow, HandlerError>> + Send>>;
 
-/// The last per-watch handler seen, and the async handler behind it if any.
-pub(super) type RouteCache = Option<(SharedHandler, Option<Arc<dyn DynAsyncHandler>>)>;
-
 /// The default handler's calls, made by the router: started and polled once.
 pub(super) trait InlineCalls: Send {
     /// Starts a call with `event` and polls it once: its outcome, or the call
@@ -107,15 +104,9 @@ pub(super) fn poll_call(mut call: Call, cx: &mut Context<'_>) -> Result<Outcome,
 }
 
 /// The async handler behind a per-watch handler, if it is one (`None`: a blocking one).
-pub(super) fn route<'a>(
-    shared: &Shared,
-    cache: &'a mut RouteCache,
-    handler: &SharedHandler,
-) -> Option<&'a Arc<dyn DynAsyncHandler>> {
-    if !cache.as_ref().is_some_and(|(h, _)| h.ptr_eq(handler)) {
-        *cache = Some((handler.clone(), shared.async_route(handler)));
-    }
-    cache.as_ref().and_then(|(_, route)| route.as_ref())
+#[inline]
+pub(super) fn route(handler: &SharedHandler) -> Option<&Arc<dyn DynAsyncHandler>> {
+    handler.async_handler()
 }
 
 /// Calls a blocking per-watch handler, catching its panic.

@@ -1,6 +1,7 @@
 //! One watch's lane: its queue, the task that empties it, and the count of
 //! events in it, which the router reads to apply the bound and to tell an idle lane.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,10 +11,10 @@ use async_executor::Task;
 use event_listener::Event as Signal;
 use futures_lite::{FutureExt, future};
 
-use super::calls::{Call, Kept, RouteCache, call_blocking, conclude, route};
+use super::calls::{Call, Kept, call_blocking, conclude, route};
 use crate::async_process_event::AsyncProcessEvent;
-use crate::async_stop::AsyncStopHandle;
 use crate::bookkeeping::Routed;
+use crate::budget::Budget;
 use crate::event::Event;
 use crate::mask::Mask;
 use crate::notifier_handle::Shared;
@@ -35,16 +36,20 @@ pub(super) enum Item {
     End,
 }
 
+/// Set in [`LaneState::queued`] once the task has ended (its queue empty): the
+/// router then spawns a new task for the lane's next event.
+const ENDED: usize = 1 << (usize::BITS - 1);
+
 /// What the router and a lane's task share.
-#[derive(Default)]
 struct LaneState {
     /// Events sent down the lane and not yet handled (the one in the handler's
-    /// hands included): the queue length the bound applies to.
+    /// hands included): the queue length the bound applies to; with [`ENDED`]
+    /// set once the task has ended.
     queued: AtomicUsize,
     /// Set while the router waits for room: only then does the task notify `space`.
     waiting: AtomicBool,
-    /// Notified when the task is done with an event while the router waits.
-    space: Signal,
+    /// The router's, notified when the task is done with an event while the router waits.
+    space: Arc<Signal>,
 }
 
 impl LaneState {
@@ -55,17 +60,32 @@ impl LaneState {
             self.space.notify(1);
         }
     }
+
+    /// The task ends if nothing is queued or on its way: true if it did. The
+    /// router counts an event before it sends it, so one it counts after this
+    /// finds [`ENDED`] and goes to a new task instead.
+    fn try_end(&self) -> bool {
+        self.queued.compare_exchange(0, ENDED, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+
+    /// Events queued (the ended flag aside).
+    fn len(&self) -> usize {
+        self.queued.load(Ordering::SeqCst) & !ENDED
+    }
 }
 
-/// One watch's lane: from its first event until the watch is gone.
+/// One watch's lane: a task while the watch has events to handle, which ends
+/// once it has none (the next event starts a new one).
+#[derive(Default)]
 pub(super) struct Lane {
     /// The task and its queue, once the lane needed them (see the module docs).
     task: Option<LaneTask>,
     /// Events routed to the lane but not sent yet; never more than its queue
-    /// has room for. Only a lane with a task has any.
+    /// has room for.
     pub outbox: Vec<Routed>,
-    /// Counts the lane in the statistics until it is dropped, or until its task is.
-    count: Option<LaneCount>,
+    /// Events of the current read for which the queue had no room, in order:
+    /// they wait here while the other watches' events go on.
+    pub held: VecDeque<Routed>,
 }
 
 /// A lane's task and the sending end of its queue.
@@ -75,43 +95,57 @@ struct LaneTask {
     task: Task<()>,
 }
 
+/// What spawning a lane's task takes.
+pub(super) struct Spawn<'a, S> {
+    pub spawner: &'a S,
+    pub make_lane: &'a MakeLane,
+    pub shared: &'a Arc<Shared>,
+    pub space: &'a Arc<Signal>,
+    pub budget: usize,
+}
+
 impl Lane {
-    pub(super) fn new(shared: &Arc<Shared>) -> Lane {
-        shared.counters.lanes.fetch_add(1, Ordering::Relaxed);
-        Lane { task: None, outbox: Vec::new(), count: Some(LaneCount(shared.clone())) }
-    }
-
-    /// Spawns the lane's task, if it has none yet.
-    pub(super) fn spawn<S: Spawner>(&mut self, spawner: &S, make_lane: &MakeLane) {
-        if self.task.is_some() {
-            return;
-        }
+    /// Starts a task for the lane (the previous one, if any, has ended), with
+    /// `queued` events counted in its queue before it can look at it.
+    fn spawn<S: Spawner>(&mut self, how: &Spawn<'_, S>, queued: usize) -> &LaneTask {
         let (tx, rx) = channel::unbounded();
-        let state = Arc::new(LaneState::default());
-        let count = self.count.take().expect("counted until the task is spawned");
-        let ctx = LaneCtx { shared: count.0.clone(), state: state.clone(), _count: count };
-        let task = spawner.spawn_lane(make_lane(ctx, rx));
-        self.task = Some(LaneTask { tx, state, task });
+        let state = Arc::new(LaneState {
+            queued: AtomicUsize::new(queued),
+            waiting: AtomicBool::new(false),
+            space: how.space.clone(),
+        });
+        let count = LaneCount::new(how.shared);
+        let ctx = LaneCtx { shared: how.shared.clone(), state: state.clone(), budget: how.budget, _count: count };
+        let task = how.spawner.spawn_lane((how.make_lane)(ctx, rx));
+        self.task.insert(LaneTask { tx, state, task })
     }
 
-    /// Sends `item` down the lane's queue, counting `n` events more in it.
-    pub(super) fn send(&self, item: Item, n: usize, shared: &Shared) {
-        let Some(lane) = &self.task else { return };
-        let queued = lane.state.queued.fetch_add(n, Ordering::SeqCst) + n;
-        shared.note_queue_len(queued);
+    /// Sends `item` down the lane's queue, counting `n` events more in it; the
+    /// lane's task is started if it has none running.
+    pub(super) fn send<S: Spawner>(&mut self, item: Item, n: usize, how: &Spawn<'_, S>) {
+        // Counted first: a task that has not ended by then cannot end before it gets the item.
+        let alive =
+            self.task.as_ref().is_some_and(|lane| lane.state.queued.fetch_add(n, Ordering::SeqCst) & ENDED == 0);
+        if !alive {
+            // Counted before the task starts: on another thread, it could find its queue empty and end.
+            self.spawn(how, n);
+        }
+        let lane = self.task.as_ref().expect("running");
+        how.shared.note_queue_len(lane.state.len());
         let _ = lane.tx.try_send(item);
     }
 
     /// Sends the outbox down the lane as one batch.
-    pub(super) fn send_outbox(&mut self, shared: &Shared) {
+    pub(super) fn send_outbox<S: Spawner>(&mut self, how: &Spawn<'_, S>) {
         if !self.outbox.is_empty() {
             let batch = std::mem::take(&mut self.outbox);
             let n = batch.len();
-            self.send(Item::Batch(batch), n, shared);
+            self.send(Item::Batch(batch), n, how);
         }
     }
 
-    /// Puts a barrier behind what the lane's queue holds (the outbox must be empty).
+    /// Puts a barrier behind what the lane's queue holds (the outbox must be
+    /// empty). A task that ends meanwhile drops it, which is as good as passing it.
     pub(super) fn barrier(&self, token: &Arc<Sender<()>>) {
         if let Some(lane) = &self.task {
             let _ = lane.tx.try_send(Item::Barrier(token.clone()));
@@ -125,18 +159,25 @@ impl Lane {
         }
     }
 
-    /// True if one more event fits in the queue (or the task is gone).
+    /// True if one more event fits in the queue (or the task is gone); events
+    /// held back aside.
     #[inline]
     pub(super) fn has_room(&self, bound: usize) -> bool {
-        self.task.as_ref().is_none_or(|lane| {
-            lane.state.queued.load(Ordering::SeqCst) + self.outbox.len() < bound || lane.tx.is_closed()
-        })
+        let queued = self.task.as_ref().filter(|lane| !lane.tx.is_closed()).map_or(0, |lane| lane.state.len());
+        queued + self.outbox.len() < bound
     }
 
     /// True if the lane holds nothing: an event may be handled at once, ahead of nothing.
     #[inline]
     pub(super) fn is_idle(&self) -> bool {
-        self.outbox.is_empty() && self.task.as_ref().is_none_or(|lane| lane.state.queued.load(Ordering::SeqCst) == 0)
+        self.outbox.is_empty() && self.held.is_empty() && self.task.as_ref().is_none_or(|lane| lane.state.len() == 0)
+    }
+
+    /// Asks the task to notify the router's `space` signal as it handles events (or not).
+    pub(super) fn set_waiting(&self, on: bool) {
+        if let Some(lane) = &self.task {
+            lane.state.waiting.store(on, Ordering::SeqCst);
+        }
     }
 
     /// True while the lane's task runs.
@@ -150,45 +191,20 @@ impl Lane {
     }
 }
 
-/// Counts a lane in [`DispatchStats::lanes`](crate::DispatchStats::lanes) until dropped.
+/// Counts a lane's task in [`DispatchStats::lanes`](crate::DispatchStats::lanes) until dropped.
 struct LaneCount(Arc<Shared>);
+
+impl LaneCount {
+    fn new(shared: &Arc<Shared>) -> LaneCount {
+        let now = shared.counters.lanes.fetch_add(1, Ordering::Relaxed) + 1;
+        shared.counters.lanes_high_water.fetch_max(now, Ordering::Relaxed);
+        LaneCount(shared.clone())
+    }
+}
 
 impl Drop for LaneCount {
     fn drop(&mut self) {
         self.0.counters.lanes.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Waits until `lane` has room for one more event (or is closed). False if `stop` was used first.
-pub(super) async fn room(lane: &Lane, bound: usize, stop: Option<&AsyncStopHandle>) -> bool {
-    let Some(task) = lane.task.as_ref().filter(|_| !lane.has_room(bound)) else { return true };
-    task.state.waiting.store(true, Ordering::SeqCst);
-    let woke = wait_room(lane, &task.state, bound, stop).await;
-    task.state.waiting.store(false, Ordering::SeqCst);
-    woke
-}
-
-async fn wait_room(lane: &Lane, state: &LaneState, bound: usize, stop: Option<&AsyncStopHandle>) -> bool {
-    loop {
-        let listener = state.space.listen();
-        if lane.has_room(bound) {
-            return true;
-        }
-        let Some(stop) = stop else {
-            listener.await;
-            continue;
-        };
-        let woke = async {
-            listener.await;
-            true
-        };
-        let stopped = async {
-            stop.stopped().await;
-            false
-        };
-        if !future::or(woke, stopped).await {
-            return false;
-        }
     }
 }
 
@@ -197,14 +213,34 @@ async fn wait_room(lane: &Lane, state: &LaneState, bound: usize, stop: Option<&A
 pub(super) struct LaneCtx {
     shared: Arc<Shared>,
     state: Arc<LaneState>,
+    /// Events handled in a row before the task yields.
+    budget: usize,
     _count: LaneCount,
+}
+
+impl LaneCtx {
+    /// What the lane shares with the notifier.
+    pub(super) fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
 }
 
 /// One watch's task: its events, one after the other, until its `IN_IGNORED`
 /// (or an [`Item::End`]).
 pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: Receiver<Item>, default: Arc<H>) {
-    let (mut cache, mut kept) = (None, Kept::default());
-    while let Ok(item) = rx.recv().await {
+    let mut kept = Kept::default();
+    let mut budget = Budget::new(ctx.budget);
+    loop {
+        let item = match rx.try_recv() {
+            Ok(item) => item,
+            Err(channel::TryRecvError::Closed) => return,
+            // Nothing queued: the task ends, unless an event is on its way.
+            Err(channel::TryRecvError::Empty) if ctx.state.try_end() => return,
+            Err(channel::TryRecvError::Empty) => match rx.recv().await {
+                Ok(item) => item,
+                Err(_) => return,
+            },
+        };
         match item {
             Item::Barrier(token) => drop(token), // this watch has passed the barrier
             Item::End => break,
@@ -216,14 +252,19 @@ pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: 
                 if last {
                     return;
                 }
+                budget.reset(); // the call had to wait: the task yielded
             }
             Item::Batch(batch) => {
                 for routed in batch {
                     let last = routed.event.mask().contains(Mask::IN_IGNORED);
-                    ctx.deliver(&*default, routed, &mut cache, &mut kept).await;
+                    ctx.deliver(&*default, routed, &mut kept).await;
                     ctx.state.done_one();
                     if last {
                         return;
+                    }
+                    if budget.spend() {
+                        future::yield_now().await;
+                        budget.reset();
                     }
                 }
             }
@@ -234,13 +275,7 @@ pub(super) async fn lane_loop<H: AsyncProcessEvent + 'static>(ctx: LaneCtx, rx: 
 impl LaneCtx {
     /// Calls the event's handler (the watch's own, async or blocking, or the
     /// default one), catching its panic, and reports a failure.
-    async fn deliver<H: AsyncProcessEvent>(
-        &self,
-        default: &H,
-        routed: Routed,
-        cache: &mut RouteCache,
-        kept: &mut Kept,
-    ) {
+    async fn deliver<H: AsyncProcessEvent>(&self, default: &H, routed: Routed, kept: &mut Kept) {
         let Routed { event, handler } = routed;
         // The handler takes the event: what a failure report needs is kept.
         let outcome = match handler {
@@ -248,7 +283,7 @@ impl LaneCtx {
                 kept.keep(&event);
                 AssertUnwindSafe(default.handle(event)).catch_unwind().await
             }
-            Some(handler) => match route(&self.shared, cache, &handler) {
+            Some(handler) => match route(&handler) {
                 Some(h) => {
                     kept.keep(&event);
                     AssertUnwindSafe(h.dispatch(event)).catch_unwind().await
