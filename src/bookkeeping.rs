@@ -36,7 +36,6 @@ use ahead::Ahead;
 use moves::{PendingMove, Unconfirmed};
 pub(crate) use new_dirs::{DirQueue, NewDir, Skip};
 use records::DirRecord;
-pub(crate) use recovery::limit_error;
 
 /// An event ready for dispatch, with the watch's own handler if it has one.
 #[derive(Debug, Clone)]
@@ -96,6 +95,9 @@ pub(crate) struct Bookkeeper<F> {
     recovering: bool,
     /// The watch limit was met in the current walk: no more `add_watch` calls.
     pub(crate) limit_hit: bool,
+    /// The most watches walks may hold (`WatchManager::set_max_watches`); the
+    /// directories beyond are left unwatched, as at the kernel's limit.
+    pub(crate) max_watches: Option<usize>,
 }
 
 impl<F: FsView> Bookkeeper<F> {
@@ -122,6 +124,7 @@ impl<F: FsView> Bookkeeper<F> {
             overflowed: false,
             recovering: false,
             limit_hit: false,
+            max_watches: None,
         }
     }
 

@@ -14,10 +14,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{OsStr, OsString};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Bookkeeper, Routed};
+use crate::dir_list::is_gone;
 use crate::error::Error;
 use crate::event::{RawEvent, Wd};
 use crate::fs_view::FsView;
@@ -38,8 +40,6 @@ pub(crate) struct NewDir {
 /// Why a directory was not watched.
 #[derive(Debug)]
 pub(crate) enum Skip {
-    /// It matches the exclude filter.
-    Excluded,
     /// Nothing (or no directory) is at its path now.
     Gone,
     /// The kernel refused.
@@ -123,8 +123,12 @@ impl<F: FsView> Bookkeeper<F> {
         let mut queue = self.new_dirs.drain();
         let mut unlisted = Vec::new();
         for (wd, report) in std::mem::take(&mut self.unlisted) {
-            let Some(path) = self.table.get(wd).map(|e| e.path.to_path_buf()) else { continue };
-            if !self.list_new_dir(wd, &path, report, &mut queue, out) {
+            let Some(path) = self.table.get(wd).map(|e| e.path.clone()) else { continue };
+            let listed = match self.open_watched(wd, &path) {
+                Ok(dir) => self.list_new_dir(wd, &dir, report, &mut queue, out),
+                Err(e) => !is_gone(&e),
+            };
+            if !listed {
                 unlisted.push((wd, report));
             }
         }
@@ -137,6 +141,8 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// Watches and lists each queued directory; those not found are returned,
     /// those watched but gone before they could be listed join `unlisted`.
+    /// Each is opened relative to its parent (reopened beneath its root when
+    /// the last one opened was another), never following a symlink.
     fn work_queue(
         &mut self,
         mut queue: VecDeque<NewDir>,
@@ -145,43 +151,65 @@ impl<F: FsView> Bookkeeper<F> {
     ) -> Vec<NewDir> {
         let mut missed = Vec::new();
         let mut limited: Option<PathBuf> = None;
+        let mut parent_dir: Option<(Wd, F::Dir)> = None;
         while let Some(dir) = queue.pop_front() {
             let Some(parent) = self.table.get(dir.parent) else { continue };
-            let path = parent.path.join(&dir.name);
-            let parent_options = parent.options.clone();
-            match self.watch_dir(&path, parent_options.clone()) {
-                Ok((wd, true)) if !self.list_new_dir(wd, &path, dir.report, &mut queue, out) => {
+            let (parent_path, options) = (parent.path.clone(), parent.options.clone());
+            let path = parent_path.join(&dir.name);
+            if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
+                continue;
+            }
+            if parent_dir.as_ref().is_none_or(|(wd, _)| *wd != dir.parent) {
+                parent_dir = self.open_known(&parent_path).ok().map(|d| (dir.parent, d));
+            }
+            let Some((_, pdir)) = &parent_dir else {
+                missed.push(dir);
+                continue;
+            };
+            let child = match self.fs.open_child(pdir, &dir.name) {
+                Ok(child) => child,
+                Err(e) if is_gone(&e) => {
+                    missed.push(dir);
+                    continue;
+                }
+                Err(e) => {
+                    self.failures.push(Error::from_io(e, &path));
+                    continue;
+                }
+            };
+            match self.watch_opened(&child, &path, options.clone()) {
+                Ok((wd, true)) if !self.list_new_dir(wd, &child, dir.report, &mut queue, out) => {
                     unlisted.push((wd, dir.report));
                 }
                 Ok(_) => {} // listed, or already watched: its events were flowing
                 Err(Skip::Gone) => missed.push(dir),
                 Err(Skip::Failed(err)) => self.failures.push(err),
-                Err(Skip::Excluded) => {}
                 Err(Skip::Limit) => {
-                    self.collect_unwatched(path.clone(), &parent_options);
+                    self.collect_unwatched(child, path.clone(), &options);
                     limited.get_or_insert(path);
                 }
             }
         }
         if let Some(path) = limited {
-            self.failures.push(super::recovery::limit_error(&path, self.unwatched.len()));
+            let count = self.unwatched.len();
+            self.failures.push(self.limit_error(&path, count));
         }
         missed
     }
 
-    /// Lists the newly watched `path`: reports each entry (if `report`) and queues
-    /// each subdirectory. False if it was gone (moved since it was watched).
+    /// Lists the newly watched `dir`: reports each entry (if `report`) and queues
+    /// each subdirectory. False if it was gone (deleted since it was opened).
     fn list_new_dir(
         &mut self,
         wd: Wd,
-        path: &Path,
+        dir: &F::Dir,
         report: bool,
         queue: &mut VecDeque<NewDir>,
         out: &mut Vec<Routed>,
     ) -> bool {
-        let entries = match self.fs.list_dir(path) {
+        let entries = match self.fs.list(dir) {
             Ok(entries) => entries,
-            Err(e) => return !matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)),
+            Err(e) => return !is_gone(&e),
         };
         self.record_listing(wd, &entries);
         for child in entries {
@@ -207,24 +235,68 @@ impl<F: FsView> Bookkeeper<F> {
         true
     }
 
-    /// Adds a watch on the directory `path` (not the user's root) with inherited
-    /// options: its wd, and whether the watch is new.
-    pub(crate) fn watch_dir(&mut self, path: &Path, options: WatchOptions) -> Result<(Wd, bool), Skip> {
-        if options.filter.as_ref().is_some_and(|f| f.matches(path)) {
-            return Err(Skip::Excluded);
-        }
-        if self.limit_hit {
+    /// Watches the open directory `dir`, found at `path` (not the user's root),
+    /// with inherited options: its wd, and whether the watch is new. Refused
+    /// with [`Skip::Limit`] once the kernel's limit or the manager's cap is met.
+    pub(crate) fn watch_opened(
+        &mut self,
+        dir: &F::Dir,
+        path: &Path,
+        options: WatchOptions,
+    ) -> Result<(Wd, bool), Skip> {
+        if self.limit_hit || self.max_watches.is_some_and(|max| self.table.len() >= max) {
+            self.limit_hit = true;
             return Err(Skip::Limit);
         }
-        let mask = kernel_mask(&options, true) | Mask::IN_ONLYDIR | Mask::IN_DONT_FOLLOW;
-        match self.fs.add_watch(path, mask) {
+        let mask = kernel_mask(&options, true) | Mask::IN_ONLYDIR;
+        match self.fs.watch(dir, mask) {
             Ok(wd) => Ok((wd, self.insert_watch(wd, path, true, false, options))),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Skip::Gone),
+            Err(e) if is_gone(&e) => Err(Skip::Gone),
             Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => {
                 self.limit_hit = true;
                 Err(Skip::Limit)
             }
             Err(e) => Err(Skip::Failed(Error::from_io(e, path))),
+        }
+    }
+
+    /// Opens the directory at `path`, below a watched root, from the root's
+    /// pinned fd: no symlink below the root is followed, and nothing outside it
+    /// is reached. `ENOENT` when no root holds `path`.
+    pub(crate) fn open_known(&mut self, path: &Path) -> io::Result<F::Dir> {
+        for above in path.ancestors() {
+            let Some(root) = self.table.wd_of(above).filter(|wd| self.table.get(*wd).is_some_and(|e| e.root)) else {
+                continue;
+            };
+            let rel = path.strip_prefix(above).expect("an ancestor");
+            return self.fs.open_beneath(root, rel);
+        }
+        Err(io::Error::from_raw_os_error(libc::ENOENT))
+    }
+
+    /// Opens watched directory `wd` at `path` (see [`Bookkeeper::open_known`])
+    /// and checks that what is there now is the directory `wd` watches: the
+    /// kernel answers a watch request on the same inode with the same wd (the
+    /// mask added is the one it has). `ENOENT` if another directory is there.
+    pub(crate) fn open_watched(&mut self, wd: Wd, path: &Path) -> io::Result<F::Dir> {
+        let dir = self.open_known(path)?;
+        let mask = self.table.get(wd).map_or(Mask::IN_ALL_EVENTS, |e| e.kernel_mask()) | Mask::IN_MASK_ADD;
+        let got = self.fs.watch(&dir, mask | Mask::IN_ONLYDIR)?;
+        if got == wd {
+            return Ok(dir);
+        }
+        if self.table.get(got).is_none() && !self.sentinels.contains_key(&got) {
+            let _ = self.fs.rm_watch(got);
+        }
+        Err(io::Error::from_raw_os_error(libc::ENOENT))
+    }
+
+    /// The error for a walk stopped by the watch limit or by the manager's cap,
+    /// at `path`, with how many directories were left unwatched.
+    pub(crate) fn limit_error(&self, path: &Path, unwatched: usize) -> Error {
+        match self.max_watches.filter(|max| self.table.len() >= *max) {
+            Some(max) => super::recovery::cap_error(path, max, unwatched),
+            None => super::recovery::limit_error(path, unwatched),
         }
     }
 
