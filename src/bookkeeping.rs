@@ -272,3 +272,5 @@ impl<F: FsView> Bookkeeper<F> {
 mod recovery_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walk_tests;

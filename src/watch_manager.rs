@@ -203,6 +203,44 @@ impl WatchManager {
         self.lock().ignore_events
     }
 
+    /// Caps how many watches this manager holds: once `max` are held, walks
+    /// (recursive `add_watch`, auto_add, resync) leave further directories
+    /// unwatched, in the degraded mode of the kernel's watch limit: they are
+    /// listed by [`WatchManager::unwatched`] and reported by one error of kind
+    /// [`ErrorKind::WatchLimit`] per walk, with their count (in the results of
+    /// `add_watch`, or from [`WatchManager::take_failures`]). `None` (the
+    /// default) leaves only the kernel's limit. A path named to `add_watch`
+    /// itself is always watched (with, as ever, a hidden watch on its parent,
+    /// not counted). Meant for a service watching a tree others can
+    /// write: they cannot make it spend more than `max` watches.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{ErrorKind, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// for d in ["a", "b", "c"] {
+    ///     std::fs::create_dir(dir.path().join(d))?;
+    /// }
+    /// let wm = WatchManager::new()?;
+    /// wm.set_max_watches(Some(2));
+    /// let added = wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).apply()?;
+    /// assert_eq!(added.watched(), 2);
+    /// assert_eq!(wm.unwatched().len(), 2);
+    /// assert_eq!(added.errors().next().unwrap().kind(), ErrorKind::WatchLimit);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_max_watches(&self, max: Option<usize>) {
+        self.lock().max_watches = max;
+    }
+
+    /// See [`WatchManager::set_max_watches`].
+    #[must_use]
+    pub fn max_watches(&self) -> Option<usize> {
+        self.lock().max_watches
+    }
+
     /// Directories that auto_add or a move could not watch since the last call
     /// (permission denied, watch limit…), each error naming its path.
     #[must_use]

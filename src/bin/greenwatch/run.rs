@@ -28,6 +28,7 @@ pub fn run(args: &Args) -> Result<(), Fail> {
     let Settings { mask, filter, style } = Settings::from_args(args)?;
     let wm = WatchManager::new()?;
     wm.set_recovery(args.recovery());
+    wm.set_max_watches(args.max_watches);
     let mut notifier = build_notifier(&wm, args, style)?;
     let abandon = notifier.handler().commands.as_ref().map(CommandQueue::abandon_flag);
     signals::install(notifier.stop_handle(), abandon)?;
