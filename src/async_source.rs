@@ -44,7 +44,9 @@ impl AsyncSource {
         let borrowed = unsafe { BorrowedFd::borrow_raw(wm.fd()) };
         let owned = borrowed.try_clone_to_owned()?;
         let fd = Async::new(owned)?;
-        Ok(AsyncSource { pipeline: Pipeline::new(wm), fd })
+        let mut pipeline = Pipeline::new(wm);
+        pipeline.walk_budget = Some(crate::pipeline::WALK_STEP_DIRS);
+        Ok(AsyncSource { pipeline, fd })
     }
 
     /// The watch manager.
@@ -105,8 +107,13 @@ impl AsyncSource {
         }
     }
 
-    /// One non-blocking read and the bookkeeping over it; `None` if nothing was read.
+    /// One non-blocking read and the bookkeeping over it; `None` if nothing was
+    /// read. While a walk of new directories is pending, one bounded step of it
+    /// instead: the caller routes its events and yields before the next.
     fn read_once(&mut self) -> io::Result<Option<usize>> {
+        if let Some(n) = self.pipeline.walk_step() {
+            return Ok(Some(n));
+        }
         if self.pipeline.read()? == 0 {
             return Ok(None);
         }

@@ -37,6 +37,30 @@ pub(crate) struct NewDir {
     pub(super) report: bool,
 }
 
+/// A walk of the new directories a batch announced, resumable in steps (see
+/// `Bookkeeper::walk_step`): what is left to do and what it found so far.
+#[derive(Debug)]
+pub(crate) struct Walk {
+    /// New watches whose listing failed last time, to list first.
+    relist: Vec<(Wd, bool)>,
+    queue: VecDeque<NewDir>,
+    unlisted: Vec<(Wd, bool)>,
+    missed: Vec<NewDir>,
+    limited: Option<PathBuf>,
+    end: Option<BatchEnd>,
+}
+
+/// The end of a batch, done once its walk is done.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchEnd {
+    /// The batch that ended.
+    pub ended: u64,
+    /// Its read found the kernel queue empty.
+    pub drained: bool,
+    /// It held `IN_Q_OVERFLOW`: a resync follows the walk.
+    pub overflowed: bool,
+}
+
 /// Why a directory was not watched.
 #[derive(Debug)]
 pub(crate) enum Skip {
@@ -115,86 +139,99 @@ impl<F: FsView> Bookkeeper<F> {
         self.new_dirs.take(parent, name)
     }
 
-    /// Works through the queue (see the module docs), after the listings that
-    /// failed last time. What was not found is kept for the next batch, unless
-    /// the kernel queue is empty: then no record can still tell where it went.
+    /// Works through the queue (see the module docs) at once, after the
+    /// listings that failed last time.
     pub(super) fn watch_new_dirs(&mut self, out: &mut Vec<Routed>) {
+        let mut walk = self.start_walk(None);
+        while !self.walk_dirs(&mut walk, usize::MAX, out) {}
+        self.finish_walk(walk, out);
+    }
+
+    /// The walk of what the queue holds now (and of the listings that failed
+    /// last time), ending the batch `end` when it is done, if given.
+    pub(super) fn start_walk(&mut self, end: Option<BatchEnd>) -> Walk {
         self.limit_hit = false;
-        let mut queue = self.new_dirs.drain();
-        let mut unlisted = Vec::new();
-        for (wd, report) in std::mem::take(&mut self.unlisted) {
-            let Some(path) = self.table.get(wd).map(|e| e.path.clone()) else { continue };
-            let listed = match self.open_watched(wd, &path) {
-                Ok(dir) => self.list_new_dir(wd, &dir, report, &mut queue, out),
-                Err(e) => !is_gone(&e),
-            };
-            if !listed {
-                unlisted.push((wd, report));
+        let mut relist = std::mem::take(&mut self.unlisted);
+        relist.reverse(); // popped from the end, in order
+        Walk { relist, queue: self.new_dirs.drain(), unlisted: Vec::new(), missed: Vec::new(), limited: None, end }
+    }
+
+    /// Watches and lists up to `budget` directories of `walk`; true when it is
+    /// done. Those not found join `walk.missed`, those watched but gone before
+    /// they could be listed `walk.unlisted`. Each is opened relative to its
+    /// parent (reopened beneath its root when the last one opened was another),
+    /// never following a symlink.
+    pub(super) fn walk_dirs(&mut self, walk: &mut Walk, budget: usize, out: &mut Vec<Routed>) -> bool {
+        let mut parent_dir: Option<(Wd, F::Dir)> = None;
+        for _ in 0..budget {
+            if let Some((wd, report)) = walk.relist.pop() {
+                self.relist(wd, report, walk, out);
+                continue;
             }
+            let Some(dir) = walk.queue.pop_front() else { return true };
+            self.walk_one(dir, &mut parent_dir, walk, out);
         }
-        let missed = self.work_queue(queue, &mut unlisted, out);
-        if (!missed.is_empty() || !unlisted.is_empty()) && !self.fs.queue_empty() {
-            missed.into_iter().for_each(|d| self.new_dirs.push(d.parent, &d.name, d.report));
-            self.unlisted = unlisted;
+        walk.relist.is_empty() && walk.queue.is_empty()
+    }
+
+    /// Lists again a new watch whose listing failed (it had moved).
+    fn relist(&mut self, wd: Wd, report: bool, walk: &mut Walk, out: &mut Vec<Routed>) {
+        let Some(path) = self.table.get(wd).map(|e| e.path.clone()) else { return };
+        let listed = match self.open_watched(wd, &path) {
+            Ok(dir) => self.list_new_dir(wd, &dir, report, &mut walk.queue, out),
+            Err(e) => !is_gone(&e),
+        };
+        if !listed {
+            walk.unlisted.push((wd, report));
         }
     }
 
-    /// Watches and lists each queued directory; those not found are returned,
-    /// those watched but gone before they could be listed join `unlisted`.
-    /// Each is opened relative to its parent (reopened beneath its root when
-    /// the last one opened was another), never following a symlink.
-    fn work_queue(
-        &mut self,
-        mut queue: VecDeque<NewDir>,
-        unlisted: &mut Vec<(Wd, bool)>,
-        out: &mut Vec<Routed>,
-    ) -> Vec<NewDir> {
-        let mut missed = Vec::new();
-        let mut limited: Option<PathBuf> = None;
-        let mut parent_dir: Option<(Wd, F::Dir)> = None;
-        while let Some(dir) = queue.pop_front() {
-            let Some(parent) = self.table.get(dir.parent) else { continue };
-            let (parent_path, options) = (parent.path.clone(), parent.options.clone());
-            let path = parent_path.join(&dir.name);
-            if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
-                continue;
+    /// Watches and lists one queued directory.
+    fn walk_one(&mut self, dir: NewDir, parent_dir: &mut Option<(Wd, F::Dir)>, walk: &mut Walk, out: &mut Vec<Routed>) {
+        let Some(parent) = self.table.get(dir.parent) else { return };
+        let (parent_path, options) = (parent.path.clone(), parent.options.clone());
+        let path = parent_path.join(&dir.name);
+        if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
+            return;
+        }
+        if parent_dir.as_ref().is_none_or(|(wd, _)| *wd != dir.parent) {
+            *parent_dir = self.open_known(&parent_path).ok().map(|d| (dir.parent, d));
+        }
+        let Some((_, pdir)) = parent_dir.as_ref() else { return walk.missed.push(dir) };
+        let child = match self.fs.open_child(pdir, &dir.name) {
+            Ok(child) => child,
+            Err(e) if is_gone(&e) => return walk.missed.push(dir),
+            Err(e) => return self.failures.push(Error::from_io(e, &path)),
+        };
+        match self.watch_opened(&child, &path, options.clone()) {
+            Ok((wd, true)) if !self.list_new_dir(wd, &child, dir.report, &mut walk.queue, out) => {
+                walk.unlisted.push((wd, dir.report));
             }
-            if parent_dir.as_ref().is_none_or(|(wd, _)| *wd != dir.parent) {
-                parent_dir = self.open_known(&parent_path).ok().map(|d| (dir.parent, d));
-            }
-            let Some((_, pdir)) = &parent_dir else {
-                missed.push(dir);
-                continue;
-            };
-            let child = match self.fs.open_child(pdir, &dir.name) {
-                Ok(child) => child,
-                Err(e) if is_gone(&e) => {
-                    missed.push(dir);
-                    continue;
-                }
-                Err(e) => {
-                    self.failures.push(Error::from_io(e, &path));
-                    continue;
-                }
-            };
-            match self.watch_opened(&child, &path, options.clone()) {
-                Ok((wd, true)) if !self.list_new_dir(wd, &child, dir.report, &mut queue, out) => {
-                    unlisted.push((wd, dir.report));
-                }
-                Ok(_) => {} // listed, or already watched: its events were flowing
-                Err(Skip::Gone) => missed.push(dir),
-                Err(Skip::Failed(err)) => self.failures.push(err),
-                Err(Skip::Limit) => {
-                    self.collect_unwatched(child, path.clone(), &options);
-                    limited.get_or_insert(path);
-                }
+            Ok(_) => {} // listed, or already watched: its events were flowing
+            Err(Skip::Gone) => walk.missed.push(dir),
+            Err(Skip::Failed(err)) => self.failures.push(err),
+            Err(Skip::Limit) => {
+                self.collect_unwatched(child, path.clone(), &options);
+                walk.limited.get_or_insert(path);
             }
         }
-        if let Some(path) = limited {
+    }
+
+    /// Ends a walk: one error if the limit was met; what was not found is kept
+    /// for the next batch, unless the kernel queue is empty (then no record can
+    /// still tell where it went); and the end of its batch, if it had one.
+    pub(super) fn finish_walk(&mut self, walk: Walk, out: &mut Vec<Routed>) {
+        if let Some(path) = walk.limited {
             let count = self.unwatched.len();
             self.failures.push(self.limit_error(&path, count));
         }
-        missed
+        if (!walk.missed.is_empty() || !walk.unlisted.is_empty()) && !self.fs.queue_empty() {
+            walk.missed.into_iter().for_each(|d| self.new_dirs.push(d.parent, &d.name, d.report));
+            self.unlisted = walk.unlisted;
+        }
+        if let Some(end) = walk.end {
+            self.finish_batch(end, out);
+        }
     }
 
     /// Lists the newly watched `dir`: reports each entry (if `report`) and queues
