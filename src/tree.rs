@@ -50,9 +50,27 @@ impl Outcome {
     }
 }
 
+/// A recursive `add_watch` walk below one root, resumable in steps (see
+/// [`Bookkeeper::tree_step`]): it holds the open directories of the branch
+/// being walked, one per level.
+#[derive(Debug)]
+pub(crate) struct TreeWalk<D> {
+    root: PathBuf,
+    options: WatchOptions,
+    stack: Vec<Frame<D>>,
+    limited: Option<PathBuf>,
+}
+
+/// Appends the failure of `path` (the error names it); `None`.
+fn failed<T>(out: &mut Vec<(Arc<Path>, Outcome)>, path: &Path, e: std::io::Error) -> Option<T> {
+    out.push((Arc::from(path), Outcome::Failed(Error::from_io(e, path))));
+    None
+}
+
 /// A directory of a walk that was listed and whose subdirectories are being
 /// walked: its open handle (the parent of the next), its path and what is left.
 /// A walk holds one per level, so its open fds are bounded by the tree's depth.
+#[derive(Debug)]
 struct Frame<D> {
     dir: D,
     path: Arc<Path>,
@@ -63,61 +81,79 @@ impl<F: FsView> Bookkeeper<F> {
     /// Watches `root` (and, with `rec`, every directory below it), appending one
     /// outcome per path. `root` is opened once (following a symlink it may be,
     /// unless the mask has `IN_DONT_FOLLOW`); below it nothing is followed (see
-    /// [`Bookkeeper::add_below`]). Directories that vanish during the walk are
+    /// [`Bookkeeper::tree_step`]). Directories that vanish during the walk are
     /// skipped. Once the watch limit (or the cap) is met, the rest of the walk
     /// only lists directories, into the unwatched list, and one error (with
     /// their count) is appended at the end.
     pub(crate) fn add_tree(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(Arc<Path>, Outcome)>) {
-        let options = &WatchOptions { recovery: self.recovery, ..options.clone() };
+        if let Some(mut walk) = self.start_tree(root, options, out) {
+            while !self.tree_step(&mut walk, usize::MAX, out) {}
+        }
+    }
+
+    /// [`Bookkeeper::add_tree`] up to the walk below the root, which it returns
+    /// (if `rec` and the root is a directory) for [`Bookkeeper::tree_step`].
+    pub(crate) fn start_tree(
+        &mut self,
+        root: &Path,
+        options: &WatchOptions,
+        out: &mut Vec<(Arc<Path>, Outcome)>,
+    ) -> Option<TreeWalk<F::Dir>> {
+        let options = WatchOptions { recovery: self.recovery, ..options.clone() };
         self.limit_hit = false;
         let follow = !options.mask.contains(Mask::IN_DONT_FOLLOW);
         let opened = match self.fs.open_root(root, follow) {
             Ok(o) => o,
-            Err(e) => return out.push((Arc::from(root), Outcome::Failed(Error::from_io(e, root)))),
+            Err(e) => return failed(out, root, e),
         };
         let is_dir = opened.is_dir;
         if is_dir && options.filter.as_ref().is_some_and(|f| f.matches(root)) {
-            return out.push((Arc::from(root), Outcome::Excluded));
+            out.push((Arc::from(root), Outcome::Excluded));
+            return None;
         }
-        let mask = kernel_mask(options, is_dir);
+        let mask = kernel_mask(&options, is_dir);
         let added = if opened.is_link { self.fs.add_watch(root, mask) } else { self.fs.watch(&opened.dir, mask) };
         let wd = match added {
             Ok(wd) => wd,
-            Err(e) => return out.push((Arc::from(root), Outcome::Failed(Error::from_io(e, root)))),
+            Err(e) => return failed(out, root, e),
         };
         self.insert_watch(wd, root, is_dir, true, options.clone());
         self.fs.pin_root(wd, &opened.dir);
         self.guard_root(wd);
         out.push((Arc::from(root), Outcome::Added(wd)));
-        if options.rec && is_dir {
-            self.add_below(root, wd, opened.dir, options, out);
-        } else if is_dir {
-            self.record_dir(wd, &opened.dir);
+        if !(options.rec && is_dir) {
+            if is_dir {
+                self.record_dir(wd, &opened.dir);
+            }
+            self.limit_hit = false;
+            return None;
         }
-        self.limit_hit = false;
+        let stack = self.list_frame(opened.dir, Arc::from(root), Some(wd), out).into_iter().collect();
+        Some(TreeWalk { root: root.to_path_buf(), options, stack, limited: None })
     }
 
-    /// Depth-first walk below `root` (open as `dir`), in listing order: each
-    /// subdirectory is opened relative to its parent's handle without following
-    /// a symlink, watched as that very directory, then listed through it.
-    fn add_below(
+    /// Up to `budget` directories of a depth-first walk below a root, in
+    /// listing order: each subdirectory is opened relative to its parent's
+    /// handle without following a symlink, watched as that very directory, then
+    /// listed through it. True when the walk is done.
+    pub(crate) fn tree_step(
         &mut self,
-        root: &Path,
-        wd: Wd,
-        dir: F::Dir,
-        options: &WatchOptions,
+        walk: &mut TreeWalk<F::Dir>,
+        budget: usize,
         out: &mut Vec<(Arc<Path>, Outcome)>,
-    ) {
-        let mut stack: Vec<Frame<F::Dir>> = Vec::new();
-        let mut limited: Option<PathBuf> = None;
-        stack.extend(self.list_frame(dir, Arc::from(root), Some(wd), out));
-        while let Some(top) = stack.last_mut() {
+    ) -> bool {
+        let mut done = 0;
+        while let Some(top) = walk.stack.last_mut() {
+            if done == budget {
+                return false;
+            }
             let Some(name) = top.subdirs.next() else {
-                stack.pop();
+                walk.stack.pop();
                 continue;
             };
+            done += 1;
             let path = top.path.join(&name);
-            if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
+            if walk.options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
                 out.push((Arc::from(path), Outcome::Excluded));
                 continue;
             }
@@ -125,32 +161,46 @@ impl<F: FsView> Bookkeeper<F> {
                 Ok(child) => child,
                 Err(e) if is_gone(&e) => continue,
                 Err(e) => {
-                    out.push((Arc::from(path.as_path()), Outcome::Failed(Error::from_io(e, &path))));
+                    failed::<()>(out, &path, e);
                     continue;
                 }
             };
-            let (path, wd) = match self.watch_opened(&child, &path, options.clone()) {
-                Ok((wd, _)) => {
-                    let path = self.table.get(wd).map_or_else(|| Arc::from(path), |e| e.path.clone());
-                    out.push((path.clone(), Outcome::Added(wd)));
-                    (path, Some(wd))
-                }
-                Err(Skip::Gone) => continue,
-                Err(Skip::Failed(err)) => {
-                    out.push((Arc::from(path), Outcome::Failed(err)));
-                    continue;
-                }
-                Err(Skip::Limit) => {
-                    limited.get_or_insert_with(|| path.clone());
-                    self.unwatched.insert(path.clone(), options.clone());
-                    (Arc::from(path), None)
-                }
-            };
-            stack.extend(self.list_frame(child, path, wd, out));
+            let Some((path, wd)) = self.watch_in_walk(&child, path, walk, out) else { continue };
+            walk.stack.extend(self.list_frame(child, path, wd, out));
         }
-        if let Some(first) = limited {
-            let count = self.unwatched.keys().filter(|p| p.starts_with(root)).count();
+        if let Some(first) = walk.limited.take() {
+            let count = self.unwatched.keys().filter(|p| p.starts_with(&walk.root)).count();
             out.push((Arc::from(first.as_path()), Outcome::Failed(self.limit_error(&first, count))));
+        }
+        self.limit_hit = false;
+        true
+    }
+
+    /// Watches `child` for a tree walk: its path and wd, or no wd past the
+    /// limit (it is listed all the same); `None` if it is not to be walked.
+    fn watch_in_walk(
+        &mut self,
+        child: &F::Dir,
+        path: PathBuf,
+        walk: &mut TreeWalk<F::Dir>,
+        out: &mut Vec<(Arc<Path>, Outcome)>,
+    ) -> Option<(Arc<Path>, Option<Wd>)> {
+        match self.watch_opened(child, &path, walk.options.clone()) {
+            Ok((wd, _)) => {
+                let path = self.table.get(wd).map_or_else(|| Arc::from(path), |e| e.path.clone());
+                out.push((path.clone(), Outcome::Added(wd)));
+                Some((path, Some(wd)))
+            }
+            Err(Skip::Gone) => None,
+            Err(Skip::Failed(err)) => {
+                out.push((Arc::from(path), Outcome::Failed(err)));
+                None
+            }
+            Err(Skip::Limit) => {
+                walk.limited.get_or_insert_with(|| path.clone());
+                self.unwatched.insert(path.clone(), walk.options.clone());
+                Some((Arc::from(path), None))
+            }
         }
     }
 

@@ -18,6 +18,9 @@ use crate::sys::InotifyFd;
 use crate::tree::{Outcome, Update};
 use crate::watch_table::WatchOptions;
 
+/// How many directories one step of [`AddWatch::apply_async`] watches.
+const ASYNC_WALK_STEP: usize = 32;
+
 /// The watches of one inotify instance (pyinotify's `WatchManager`).
 ///
 /// A cheap handle: clones share the same instance and table, so a handler can
@@ -358,16 +361,61 @@ impl AddWatch<'_> {
     ///   names `fs.inotify.max_user_watches` and the `sysctl` line to raise it),
     ///   [`ErrorKind::NotADirectory`] (with `IN_ONLYDIR`), or the OS error.
     pub fn apply(self) -> Result<AddResults> {
-        if !self.options.mask.intersects(Mask::ALL_EVENTS | Mask::from_bits(0xe000)) {
-            return Err(Error::new(ErrorKind::InvalidMask, "the mask holds no event (e.g. IN_CREATE)"));
-        }
-        let paths = self.expanded_paths()?;
+        let paths = self.checked_paths()?;
         let mut results = Vec::new();
         let mut book = self.wm.lock();
         for path in paths {
             book.add_tree(&path, &self.options, &mut results);
         }
         drop(book);
+        self.finish(results)
+    }
+
+    /// [`AddWatch::apply`] for async code: a recursive walk proceeds in bounded
+    /// steps (a few dozen directories each), releasing the watch manager's lock
+    /// and yielding to the executor between them, so a large tree does not hold
+    /// the thread (or a notifier running on the same manager). The result is the
+    /// same as `apply`'s.
+    ///
+    /// # Errors
+    ///
+    /// As [`AddWatch::apply`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(dir.path().join("a/b"))?;
+    /// let wm = WatchManager::new()?;
+    /// let added = smol::block_on(wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).apply_async())?;
+    /// assert_eq!(added.watched(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn apply_async(self) -> Result<AddResults> {
+        let paths = self.checked_paths()?;
+        let mut results = Vec::new();
+        for path in paths {
+            let walk = self.wm.lock().start_tree(&path, &self.options, &mut results);
+            let Some(mut walk) = walk else { continue };
+            while !self.wm.lock().tree_step(&mut walk, ASYNC_WALK_STEP, &mut results) {
+                futures_lite::future::yield_now().await;
+            }
+        }
+        self.finish(results)
+    }
+
+    /// The paths to watch, once the mask is checked.
+    fn checked_paths(&self) -> Result<Vec<PathBuf>> {
+        if !self.options.mask.intersects(Mask::ALL_EVENTS | Mask::from_bits(0xe000)) {
+            return Err(Error::new(ErrorKind::InvalidMask, "the mask holds no event (e.g. IN_CREATE)"));
+        }
+        self.expanded_paths()
+    }
+
+    /// The results, or with `quiet(false)` the first failure.
+    fn finish(&self, mut results: Vec<(Arc<Path>, Outcome)>) -> Result<AddResults> {
         if !self.quiet
             && let Some(pos) = results.iter().position(|(_, o)| matches!(o, Outcome::Failed(_)))
         {

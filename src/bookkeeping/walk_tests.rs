@@ -114,3 +114,53 @@ fn the_cap_leaves_a_new_tree_unwatched_and_fails_once() {
     assert_eq!(bk.failures.len(), 1);
     assert!(bk.failures[0].to_string().contains("cap of 1 watches"), "{}", bk.failures[0]);
 }
+
+#[test]
+fn a_walk_in_steps_of_one_directory_does_what_the_whole_walk_does() {
+    let tree = ["/out/n/a/x/f", "/out/n/b/", "/out/n/g"];
+    let mut whole = watching(&tree, false);
+    let mut steps = watching(&tree, false);
+    let mut outs = Vec::new();
+    for bk in [&mut whole, &mut steps] {
+        bk.fs.rename("/out/n", "/w/n");
+    }
+    let w = wd(&whole, "/w");
+    outs.push(batch(&mut whole, &[(w, Mask::IN_MOVED_TO | Mask::IN_ISDIR, "n")]));
+    let mut out = Vec::new();
+    steps.process(
+        RawEvent { wd: w, mask: Mask::IN_MOVED_TO | Mask::IN_ISDIR, cookie: 0, name: OsStr::new("n") },
+        &mut out,
+    );
+    steps.start_end_batch(true);
+    let mut rounds = 1;
+    while steps.walk_step(1, &mut out) {
+        rounds += 1;
+    }
+    assert_eq!(rounds, 4, "one directory per step: n, a, b, x (the last one ends it)");
+    outs.push(out.iter().map(|r| format!("{} {}", r.event.maskname(), r.event.pathname().display())).collect());
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(outs[0].len(), 6, "{:?}", outs[0]);
+    assert_eq!(watches(&whole), watches(&steps));
+}
+
+#[test]
+fn a_tree_walk_in_steps_of_one_directory_adds_what_the_whole_walk_adds() {
+    let tree = ["/w/a/x/", "/w/a/y/", "/w/b/"];
+    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, ..Default::default() };
+    let mut whole = Bookkeeper::new(FakeFs::with(&tree));
+    let mut all = Vec::new();
+    whole.add_tree(Path::new("/w"), &options, &mut all);
+    let mut steps = Bookkeeper::new(FakeFs::with(&tree));
+    let mut out = Vec::new();
+    let mut walk = steps.start_tree(Path::new("/w"), &options, &mut out).unwrap();
+    let mut rounds = 1;
+    while !steps.tree_step(&mut walk, 1, &mut out) {
+        rounds += 1;
+    }
+    assert_eq!(rounds, 5, "a, x, y, b, then the end");
+    let render = |o: &[(std::sync::Arc<Path>, Outcome)]| -> Vec<String> {
+        o.iter().map(|(p, o)| format!("{} {}", p.display(), o.code())).collect()
+    };
+    assert_eq!(render(&all), render(&out));
+    assert_eq!(watches(&whole), ["/w", "/w/a", "/w/a/x", "/w/a/y", "/w/b"]);
+}
