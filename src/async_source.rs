@@ -41,7 +41,9 @@ impl AsyncSource {
     pub(crate) fn new(wm: WatchManager) -> Result<AsyncSource> {
         let owned = wm.as_fd().try_clone_to_owned()?;
         let fd = Async::new(owned)?;
-        let mut source = AsyncSource { pipeline: Pipeline::new(wm), fd };
+        let mut pipeline = Pipeline::new(wm);
+        pipeline.walk_budget = Some(crate::pipeline::WALK_STEP_DIRS);
+        let mut source = AsyncSource { pipeline, fd };
         source.set_budget(DEFAULT_BUDGET);
         Ok(source)
     }
@@ -126,8 +128,13 @@ impl AsyncSource {
         }
     }
 
-    /// One non-blocking read and the bookkeeping over it; `None` if nothing was read.
+    /// One non-blocking read and the bookkeeping over it; `None` if nothing was
+    /// read. While a walk of new directories is pending, one bounded step of it
+    /// instead: the caller routes its events and yields before the next.
     fn read_once(&mut self) -> io::Result<Option<usize>> {
+        if let Some(n) = self.pipeline.walk_step() {
+            return Ok(Some(n));
+        }
         if self.pipeline.read()? == 0 {
             return Ok(None);
         }

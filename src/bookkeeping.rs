@@ -36,7 +36,6 @@ use ahead::Ahead;
 use moves::{PendingMove, Unconfirmed};
 pub(crate) use new_dirs::{DirQueue, NewDir, Skip};
 use records::DirRecord;
-pub(crate) use recovery::limit_error;
 
 /// An event ready for dispatch, with the watch's own handler if it has one.
 #[derive(Debug, Clone)]
@@ -94,8 +93,13 @@ pub(crate) struct Bookkeeper<F> {
     overflowed: bool,
     /// While true, the events built are marked recovered.
     recovering: bool,
+    /// The walk a batch's end left to [`Bookkeeper::walk_step`].
+    walk: Option<new_dirs::Walk>,
     /// The watch limit was met in the current walk: no more `add_watch` calls.
     pub(crate) limit_hit: bool,
+    /// The most watches walks may hold (`WatchManager::set_max_watches`); the
+    /// directories beyond are left unwatched, as at the kernel's limit.
+    pub(crate) max_watches: Option<usize>,
 }
 
 impl<F: FsView> Bookkeeper<F> {
@@ -121,12 +125,15 @@ impl<F: FsView> Bookkeeper<F> {
             unwatched: BTreeMap::new(),
             overflowed: false,
             recovering: false,
+            walk: None,
             limit_hit: false,
+            max_watches: None,
         }
     }
 
     /// Applies the rules to one record, appending what is to be delivered to `out`.
     pub(crate) fn process(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
+        while self.walk_step(usize::MAX, out) {} // records apply to the table after the walk
         self.batch_had_records = true;
         let delivered = out.len();
         self.apply(raw, out);
@@ -167,6 +174,13 @@ impl<F: FsView> Bookkeeper<F> {
     /// once a read found the kernel queue empty (`drained`), forgets what records
     /// still unread could have needed: synthesized names, fresh watches.
     pub(crate) fn end_batch(&mut self, drained: bool, out: &mut Vec<Routed>) {
+        self.start_end_batch(drained);
+        while self.walk_step(usize::MAX, out) {}
+    }
+
+    /// [`Bookkeeper::end_batch`] but the walk, which [`Bookkeeper::walk_step`]
+    /// then does in bounded steps (the lock may be released between them).
+    pub(crate) fn start_end_batch(&mut self, drained: bool) {
         if !std::mem::take(&mut self.batch_had_records) {
             return;
         }
@@ -174,18 +188,43 @@ impl<F: FsView> Bookkeeper<F> {
         let ended = self.batch;
         // What the new directories' watches and listings do is seen by the next read.
         self.batch += 1;
+        let overflowed = std::mem::take(&mut self.overflowed);
+        self.walk = Some(self.start_walk(Some(new_dirs::BatchEnd { ended, drained, overflowed })));
+    }
+
+    /// Does up to `budget` directories of the pending walk, appending their
+    /// events to `out`; at its end, ends its batch. True while more is left.
+    pub(crate) fn walk_step(&mut self, budget: usize, out: &mut Vec<Routed>) -> bool {
+        let Some(mut walk) = self.walk.take() else { return false };
         let delivered = out.len();
-        self.watch_new_dirs(out);
-        if std::mem::take(&mut self.overflowed) {
-            self.after_overflow(out);
+        let done = self.walk_dirs(&mut walk, budget, out);
+        if done {
+            self.finish_walk(walk, out);
+        } else {
+            self.walk = Some(walk);
         }
         if self.ignore_events {
             out.truncate(delivered);
         }
-        if drained {
-            self.synthesized.forget_until(ended);
-            self.unlinked.forget_until(ended);
-            self.fresh.retain(|_, b| *b > ended);
+        !done
+    }
+
+    /// True while a walk is pending (see [`Bookkeeper::walk_step`]).
+    #[cfg(feature = "async")]
+    pub(crate) fn walk_pending(&self) -> bool {
+        self.walk.is_some()
+    }
+
+    /// The end of a batch once its walk is done: a resync after an overflow,
+    /// and what a drained read lets go.
+    fn finish_batch(&mut self, end: new_dirs::BatchEnd, out: &mut Vec<Routed>) {
+        if end.overflowed {
+            self.after_overflow(out);
+        }
+        if end.drained {
+            self.synthesized.forget_until(end.ended);
+            self.unlinked.forget_until(end.ended);
+            self.fresh.retain(|_, b| *b > end.ended);
         }
     }
 
@@ -269,3 +308,5 @@ impl<F: FsView> Bookkeeper<F> {
 mod recovery_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walk_tests;

@@ -1,118 +1,133 @@
-//! Directory listings with `getdents64(2)` into one reused buffer.
+//! Directories opened without following symlinks, and listed through their fd.
 //!
-//! `std::fs::read_dir` goes through libc's `opendir`, which `fstat`s the
-//! directory and allocates a 32 KiB stream buffer each time, and then allocates
-//! once more per entry. A recursive watch lists every directory of the tree, so
-//! those costs add up to a third of the set-up's own (non-kernel) time; here a
-//! listing is `open`, `getdents64` until the end, `close`, and one allocation
-//! per entry name.
-//! pyinotify counterpart: `os.listdir` / `os.scandir` in the walk.
+//! A walk never resolves a path below a watched root twice: each directory is
+//! opened relative to its parent's open fd with `O_NOFOLLOW | O_DIRECTORY`, and
+//! that fd is what gets watched (see `fs_view.rs`) and listed. A directory that
+//! someone swaps for a symlink (or a file) fails to open (`ELOOP`, `ENOTDIR`)
+//! and counts as gone: it is never followed. A directory known only by its path
+//! (a watched one, reopened for a later walk) is opened from its root's pinned fd
+//! with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, or, where the kernel
+//! lacks `openat2`, one `O_NOFOLLOW` component at a time.
+//!
+//! Listings use `getdents64` (rustix's `RawDir`) into one reused buffer: a
+//! listing is `getdents64` until the end and one allocation per entry name,
+//! without libc's `opendir` stream and its `fstat`.
+//! pyinotify counterpart: `os.listdir` / `os.scandir` in the walk (by path).
 
 use std::ffi::OsStr;
-use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Component, Path};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, ResolveFlags};
 
 use crate::fs_view::Entry;
 
 /// The buffer of one `getdents64` call: a few hundred entries of typical names.
 const BUF_LEN: usize = 32 * 1024;
 
-/// `d_type` values of a `linux_dirent64` record.
-const DT_UNKNOWN: u8 = 0;
-const DT_DIR: u8 = 4;
+/// How a walk opens a directory to watch and list it.
+const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
+
+/// False once `openat2` answered that it is not there (old kernel, seccomp).
+static OPENAT2: AtomicBool = AtomicBool::new(true);
+
+/// True for the errors that mean "nothing (or no directory) is there now":
+/// the walk treats such a directory as gone. `ELOOP` is a symlink met with
+/// `O_NOFOLLOW` or `RESOLVE_NO_SYMLINKS`; `EXDEV` a path that would leave its root.
+pub(crate) fn is_gone(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR | libc::ELOOP | libc::EXDEV))
+}
+
+/// Opens the directory `name` in the open directory `parent`, not following a
+/// symlink: `ELOOP` if it is one, `ENOTDIR` if it is not a directory.
+pub(crate) fn open_child(parent: BorrowedFd<'_>, name: &OsStr) -> io::Result<OwnedFd> {
+    Ok(rustix::fs::openat(parent, name, DIR_FLAGS, Mode::empty())?)
+}
+
+/// Opens the directory `rel` below the open directory `root` (`rel` empty: the
+/// root itself) without following any symlink and without leaving `root`.
+pub(crate) fn open_beneath(root: BorrowedFd<'_>, rel: &Path) -> io::Result<OwnedFd> {
+    if rel.as_os_str().is_empty() {
+        return open_child(root, OsStr::new("."));
+    }
+    if OPENAT2.load(Ordering::Relaxed) {
+        let how = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        for _ in 0..4 {
+            match rustix::fs::openat2(root, rel, DIR_FLAGS, Mode::empty(), how) {
+                Ok(fd) => return Ok(fd),
+                Err(rustix::io::Errno::AGAIN) => {} // a rename raced the lookup
+                Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+                    OPENAT2.store(false, Ordering::Relaxed);
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    open_components(root, rel)
+}
+
+/// [`open_beneath`] one component at a time, each with `O_NOFOLLOW`.
+fn open_components(root: BorrowedFd<'_>, rel: &Path) -> io::Result<OwnedFd> {
+    let mut dir: Option<OwnedFd> = None;
+    for c in rel.components() {
+        let Component::Normal(name) = c else {
+            return Err(io::Error::from_raw_os_error(libc::EXDEV));
+        };
+        let parent = dir.as_ref().map_or(root, AsFd::as_fd);
+        dir = Some(open_child(parent, name)?);
+    }
+    dir.map_or_else(|| open_child(root, OsStr::new(".")), Ok)
+}
 
 /// Lists directories, reusing its buffer from one listing to the next.
 #[derive(Debug, Default)]
 pub(crate) struct DirLister {
-    buf: Vec<u8>,
+    buf: Vec<MaybeUninit<u8>>,
 }
 
 impl DirLister {
-    /// The entries of `path` but `.` and `..`. `path` itself is followed if
-    /// a symlink; its entries are not (a symlink to a directory is not a directory here).
-    pub(crate) fn list(&mut self, path: &Path) -> io::Result<Vec<Entry>> {
-        let dir = OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY).open(path)?;
-        self.buf.resize(BUF_LEN, 0);
+    /// The entries of the open directory `dir` but `.` and `..`; a symlink to a
+    /// directory is not a directory here. A directory deleted since it was
+    /// opened answers `ENOENT`.
+    pub(crate) fn list(&mut self, dir: BorrowedFd<'_>) -> io::Result<Vec<Entry>> {
+        if self.buf.len() < BUF_LEN {
+            self.buf.resize(BUF_LEN, MaybeUninit::uninit());
+        }
         let mut out = Vec::new();
-        loop {
-            let n = getdents64(&dir, &mut self.buf)?;
-            if n == 0 {
-                return Ok(out);
+        let mut iter = RawDir::new(dir, &mut self.buf);
+        while let Some(entry) = iter.next() {
+            let entry = entry?;
+            let name = OsStr::from_bytes(entry.file_name().to_bytes());
+            if name == "." || name == ".." {
+                continue;
             }
-            for record in Records(&self.buf[..n]) {
-                if let Some(entry) = record.entry(path) {
-                    out.push(entry);
-                }
-            }
+            let is_dir = match entry.file_type() {
+                FileType::Unknown => is_dir_at(dir, name),
+                kind => kind == FileType::Directory,
+            };
+            out.push(Entry { name: name.to_owned(), is_dir, ino: entry.ino() });
         }
+        Ok(out)
     }
 }
 
-/// One `getdents64` call on `dir`, filling `buf`. Returns the bytes written (0 at the end).
-#[allow(unsafe_code)]
-fn getdents64(dir: &File, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        // SAFETY: `buf` is writable memory of `buf.len()` bytes owned by the
-        // caller; the kernel writes at most that many; the fd is open (borrowed from `dir`).
-        let rc = unsafe { libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
-        match usize::try_from(rc) {
-            Ok(n) => return Ok(n),
-            Err(_) if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return Err(io::Error::last_os_error()),
-        }
-    }
-}
-
-/// One `linux_dirent64` record: `d_ino` (u64), `d_off` (i64), `d_reclen`
-/// (u16), `d_type` (u8), then the NUL-terminated name.
-struct Record<'a> {
-    ino: u64,
-    kind: u8,
-    name: &'a [u8],
-}
-
-impl Record<'_> {
-    /// The entry, or `None` for `.` and `..`. An unknown type (some file
-    /// systems leave it out) is asked of `lstat`.
-    fn entry(&self, dir: &Path) -> Option<Entry> {
-        if self.name == b"." || self.name == b".." {
-            return None;
-        }
-        let name = OsStr::from_bytes(self.name);
-        let is_dir = match self.kind {
-            DT_UNKNOWN => fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.is_dir()),
-            kind => kind == DT_DIR,
-        };
-        Some(Entry { name: name.to_owned(), is_dir, ino: self.ino })
-    }
-}
-
-/// The records of a buffer `getdents64` filled.
-struct Records<'a>(&'a [u8]);
-
-impl<'a> Iterator for Records<'a> {
-    type Item = Record<'a>;
-
-    fn next(&mut self) -> Option<Record<'a>> {
-        const NAME: usize = 19;
-        let buf = self.0;
-        let reclen = usize::from(u16::from_ne_bytes(buf.get(16..18)?.try_into().ok()?));
-        let record = buf.get(..reclen).filter(|r| r.len() > NAME)?;
-        self.0 = &buf[reclen..];
-        let name = &record[NAME..];
-        let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-        Some(Record { ino: u64::from_ne_bytes(record[..8].try_into().ok()?), kind: record[18], name })
-    }
+/// Whether `name` in `dir` is a directory (not following a symlink): for file
+/// systems whose `getdents64` leaves the type out.
+fn is_dir_at(dir: BorrowedFd<'_>, name: &OsStr) -> bool {
+    rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+    use std::fs;
     use std::os::unix::fs::DirEntryExt;
 
     /// What `std::fs::read_dir` says: name → (is_dir without following, inode).
@@ -124,8 +139,12 @@ mod tests {
             .collect()
     }
 
+    fn open(path: &Path) -> io::Result<OwnedFd> {
+        Ok(rustix::fs::open(path, DIR_FLAGS, Mode::empty())?)
+    }
+
     fn listing(lister: &mut DirLister, path: &Path) -> BTreeMap<Vec<u8>, (bool, u64)> {
-        let entries = lister.list(path).unwrap();
+        let entries = lister.list(open(path).unwrap().as_fd()).unwrap();
         let map: BTreeMap<_, _> = entries.iter().map(|e| (e.name.as_bytes().to_vec(), (e.is_dir, e.ino))).collect();
         assert_eq!(map.len(), entries.len(), "no name twice");
         map
@@ -156,33 +175,40 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_directory_lists_nothing_and_errors_name_the_cause() {
-        let dir = scratch("empty");
-        let mut lister = DirLister::default();
-        assert!(lister.list(&dir).unwrap().is_empty());
-        let missing = lister.list(&dir.join("missing")).unwrap_err();
-        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    fn a_symlink_or_a_file_never_opens_as_a_directory() {
+        let dir = scratch("links");
+        fs::create_dir_all(dir.join("real/sub")).unwrap();
         fs::write(dir.join("file"), b"").unwrap();
-        let not_dir = lister.list(&dir.join("file")).unwrap_err();
-        assert_eq!(not_dir.raw_os_error(), Some(libc::ENOTDIR));
+        std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).unwrap();
+        let root = open(&dir).unwrap();
+        // ELOOP, or ENOTDIR where the kernel checks O_DIRECTORY first.
+        let err = open_child(root.as_fd(), OsStr::new("link")).unwrap_err();
+        assert!(matches!(err.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)), "{err}");
+        assert!(is_gone(&err));
+        let err = open_child(root.as_fd(), OsStr::new("file")).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOTDIR));
+        assert!(open_child(root.as_fd(), OsStr::new("real")).is_ok());
+        for rel in ["link/sub", "../x", "real/../../x"] {
+            let err = open_beneath(root.as_fd(), Path::new(rel)).unwrap_err();
+            assert!(is_gone(&err), "{rel}: {err}");
+        }
+        let err = open_components(root.as_fd(), Path::new("link/sub")).unwrap_err();
+        assert!(is_gone(&err), "{err}");
+        assert!(open_beneath(root.as_fd(), Path::new("real/sub")).is_ok());
+        assert!(open_components(root.as_fd(), Path::new("real/sub")).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn records_parse_type_inode_and_name_and_stop_at_a_short_tail() {
-        let mut buf = Vec::new();
-        for (ino, kind, name) in [(7u64, DT_DIR, &b"sub"[..]), (9, 8, b"file.txt")] {
-            let reclen = (19 + name.len() + 1).next_multiple_of(8);
-            let start = buf.len();
-            buf.extend_from_slice(&ino.to_ne_bytes());
-            buf.extend_from_slice(&0i64.to_ne_bytes());
-            buf.extend_from_slice(&u16::try_from(reclen).unwrap().to_ne_bytes());
-            buf.push(kind);
-            buf.extend_from_slice(name);
-            buf.resize(start + reclen, 0);
-        }
-        buf.extend_from_slice(&[1, 2, 3]);
-        let got: Vec<_> = Records(&buf).map(|r| (r.ino, r.kind, r.name.to_vec())).collect();
-        assert_eq!(got, vec![(7, DT_DIR, b"sub".to_vec()), (9, 8, b"file.txt".to_vec())]);
+    fn an_empty_directory_lists_nothing_and_a_deleted_one_is_gone() {
+        let dir = scratch("empty");
+        let mut lister = DirLister::default();
+        fs::create_dir(dir.join("d")).unwrap();
+        let fd = open(&dir.join("d")).unwrap();
+        assert!(lister.list(fd.as_fd()).unwrap().is_empty());
+        fs::remove_dir(dir.join("d")).unwrap();
+        let err = lister.list(fd.as_fd()).unwrap_err();
+        assert!(is_gone(&err), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,13 +5,15 @@
 //! pyinotify counterpart: the `os.listdir`/`os.path.isdir` calls inside `_SysProcessEvent`.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use crate::dir_list::DirLister;
+use rustix::fs::{FileType, Mode, OFlags};
+
+use crate::dir_list::{self, DirLister};
 use crate::event::Wd;
 use crate::mask::Mask;
 use crate::sys::InotifyFd;
@@ -25,18 +27,42 @@ pub(crate) struct Entry {
     pub ino: u64,
 }
 
+/// A directory opened by [`FsView::open_root`] or [`FsView::open_child`].
+pub(crate) struct Opened<D> {
+    pub dir: D,
+    pub is_dir: bool,
+    /// The user's root is itself a symlink, not followed (`IN_DONT_FOLLOW`).
+    pub is_link: bool,
+}
+
 /// What the bookkeeping needs from the outside world.
+///
+/// Directories below a root are reached as opaque handles (`Dir`, an open fd in
+/// the real seam): opened once relative to their parent's handle without
+/// following a symlink, then watched and listed as that very directory.
 pub(crate) trait FsView {
-    /// `inotify_add_watch`.
+    /// An open directory (or, for a root, whatever the user named).
+    type Dir;
+    /// `inotify_add_watch` by path: for what the user named itself and the
+    /// sentinels on their parents, never below a root.
     fn add_watch(&mut self, path: &Path, mask: Mask) -> io::Result<Wd>;
     /// `inotify_rm_watch`.
     fn rm_watch(&mut self, wd: Wd) -> io::Result<()>;
-    /// The entries of a directory (symlinks are not followed; `is_dir` is false for them).
-    fn list_dir(&mut self, path: &Path) -> io::Result<Vec<Entry>>;
-    /// Whether `path` is a directory, following a final symlink.
-    fn is_dir(&mut self, path: &Path) -> io::Result<bool>;
-    /// Starts following the watched root `wd` at `path` wherever it moves.
-    fn pin_root(&mut self, wd: Wd, path: &Path);
+    /// Opens what the user named, once (a final symlink followed unless `follow` is false).
+    fn open_root(&mut self, path: &Path, follow: bool) -> io::Result<Opened<Self::Dir>>;
+    /// Opens the directory `name` in `parent` without following a symlink;
+    /// an error for which [`crate::dir_list::is_gone`] holds if it is gone,
+    /// a symlink or not a directory.
+    fn open_child(&mut self, parent: &Self::Dir, name: &OsStr) -> io::Result<Self::Dir>;
+    /// Opens the directory `rel` below the pinned root `root` (`rel` empty: the
+    /// root), following no symlink and never leaving the root.
+    fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<Self::Dir>;
+    /// `inotify_add_watch` on the very directory `dir` is.
+    fn watch(&mut self, dir: &Self::Dir, mask: Mask) -> io::Result<Wd>;
+    /// The entries of `dir` (symlinks are not followed; `is_dir` is false for them).
+    fn list(&mut self, dir: &Self::Dir) -> io::Result<Vec<Entry>>;
+    /// Starts following the watched root `wd`, opened as `dir`, wherever it moves.
+    fn pin_root(&mut self, wd: Wd, dir: &Self::Dir);
     /// Stops following `wd`.
     fn unpin_root(&mut self, wd: Wd);
     /// Where the pinned root `wd` is now; `None` if unknown or deleted.
@@ -47,22 +73,48 @@ pub(crate) trait FsView {
     fn queue_empty(&mut self) -> bool;
 }
 
-/// The real seam: the inotify fd, `std::fs`, and an `O_PATH` fd per watched root
-/// read back through `/proc/self/fd`.
+/// The real seam: the inotify fd, directory fds, and an `O_PATH` fd per watched
+/// root read back through `/proc/self/fd`.
+///
+/// A directory is watched through the magic link `/proc/self/fd/N` of the fd
+/// it was opened as. The kernel resolves that link to the open file itself (the
+/// very dentry and mount the fd holds), not by looking a name up again, so the
+/// watch lands on the opened inode whatever has been renamed or swapped since.
+/// That is also why `IN_DONT_FOLLOW` must not be passed there: it would watch
+/// the magic link instead of following it.
 #[derive(Debug)]
 pub(crate) struct RealFs {
     pub(crate) inotify: InotifyFd,
     roots: HashMap<Wd, OwnedFd>,
     lister: DirLister,
+    /// `/proc/self/fd/` and room for the fd's number.
+    proc_path: String,
 }
 
 impl RealFs {
     pub(crate) fn new(inotify: InotifyFd) -> RealFs {
-        RealFs { inotify, roots: HashMap::new(), lister: DirLister::default() }
+        RealFs { inotify, roots: HashMap::new(), lister: DirLister::default(), proc_path: String::new() }
+    }
+
+    /// `/proc/self/fd/N` for `fd`, in a reused buffer.
+    fn proc_path(&mut self, fd: BorrowedFd<'_>) -> &Path {
+        self.proc_path.clear();
+        self.proc_path.push_str("/proc/self/fd/");
+        self.proc_path.push_str(itoa::Buffer::new().format(fd.as_raw_fd()));
+        Path::new(&self.proc_path)
     }
 }
 
+/// An open directory of the real seam; a root may be an `O_PATH` fd.
+#[derive(Debug)]
+pub(crate) struct DirFd {
+    fd: OwnedFd,
+    path_only: bool,
+}
+
 impl FsView for RealFs {
+    type Dir = DirFd;
+
     fn add_watch(&mut self, path: &Path, mask: Mask) -> io::Result<Wd> {
         self.inotify.add_watch(path, mask)
     }
@@ -71,16 +123,45 @@ impl FsView for RealFs {
         self.inotify.rm_watch(wd)
     }
 
-    fn list_dir(&mut self, path: &Path) -> io::Result<Vec<Entry>> {
-        self.lister.list(path)
+    fn open_root(&mut self, path: &Path, follow: bool) -> io::Result<Opened<DirFd>> {
+        let flags =
+            if follow { OFlags::PATH | OFlags::CLOEXEC } else { OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC };
+        let fd = rustix::fs::open(path, flags, Mode::empty())?;
+        let kind = FileType::from_raw_mode(rustix::fs::fstat(&fd)?.st_mode);
+        let dir = DirFd { fd, path_only: true };
+        Ok(Opened { dir, is_dir: kind == FileType::Directory, is_link: kind == FileType::Symlink })
     }
 
-    fn is_dir(&mut self, path: &Path) -> io::Result<bool> {
-        Ok(fs::metadata(path)?.is_dir())
+    fn open_child(&mut self, parent: &DirFd, name: &OsStr) -> io::Result<DirFd> {
+        Ok(DirFd { fd: dir_list::open_child(parent.fd.as_fd(), name)?, path_only: false })
     }
 
-    fn pin_root(&mut self, wd: Wd, path: &Path) {
-        if let Ok(fd) = open_path(path) {
+    fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<DirFd> {
+        let Some(fd) = self.roots.get(&root) else { return Err(io::Error::from_raw_os_error(libc::ENOENT)) };
+        Ok(DirFd { fd: dir_list::open_beneath(fd.as_fd(), rel)?, path_only: false })
+    }
+
+    fn watch(&mut self, dir: &DirFd, mask: Mask) -> io::Result<Wd> {
+        let path = self.proc_path(dir.fd.as_fd()).to_path_buf();
+        let wd = self.inotify.add_watch(&path, mask - Mask::IN_DONT_FOLLOW);
+        match wd {
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && !Path::new("/proc/self/fd").is_dir() => Err(
+                io::Error::new(e.kind(), "/proc is not mounted (greenwatch watches directories through /proc/self/fd)"),
+            ),
+            other => other,
+        }
+    }
+
+    fn list(&mut self, dir: &DirFd) -> io::Result<Vec<Entry>> {
+        if dir.path_only {
+            let fd = dir_list::open_child(dir.fd.as_fd(), OsStr::new("."))?;
+            return self.lister.list(fd.as_fd());
+        }
+        self.lister.list(dir.fd.as_fd())
+    }
+
+    fn pin_root(&mut self, wd: Wd, dir: &DirFd) {
+        if let Ok(fd) = dir.fd.try_clone() {
             self.roots.insert(wd, fd);
         }
     }
@@ -98,21 +179,12 @@ impl FsView for RealFs {
 
     fn root_unlinked(&mut self, wd: Wd) -> bool {
         let Some(fd) = self.roots.get(&wd) else { return false };
-        let proc_path = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        // stat through the magic link reaches the pinned inode itself.
-        fs::metadata(proc_path).is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 0)
+        rustix::fs::fstat(fd).is_ok_and(|st| st.st_nlink == 0)
     }
 
     fn queue_empty(&mut self) -> bool {
         self.inotify.bytes_available().map_or(true, |n| n == 0)
     }
-}
-
-/// An `O_PATH | O_CLOEXEC` descriptor: follows the inode, reads nothing.
-fn open_path(path: &Path) -> io::Result<OwnedFd> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open(path)?;
-    Ok(OwnedFd::from(file))
 }
 
 #[cfg(test)]
@@ -140,6 +212,10 @@ pub(crate) mod fake {
         pub inos: HashMap<PathBuf, u64>,
         /// How many more watches `add_watch` grants before `ENOSPC` (no limit when `None`).
         pub watch_budget: Option<usize>,
+        /// Nodes that are symlinks (listed as non-directories, never opened).
+        pub links: std::collections::BTreeSet<PathBuf>,
+        /// How many directories were opened, by any means.
+        pub opened: usize,
     }
 
     impl FakeFs {
@@ -159,6 +235,29 @@ pub(crate) mod fake {
                 self.nodes.insert(a.to_path_buf(), true);
             }
             self.nodes.insert(path, is_dir);
+        }
+
+        /// Replaces the node at `p` (and what was below it) by a symlink.
+        pub(crate) fn link(&mut self, p: &str) {
+            let path = PathBuf::from(p);
+            self.nodes.retain(|n, _| !n.starts_with(&path));
+            self.nodes.insert(path.clone(), false);
+            self.links.insert(path);
+        }
+
+        /// What opening the directory at `path` without following symlinks answers.
+        fn open_dir(&mut self, path: &Path) -> io::Result<PathBuf> {
+            if self.links.contains(path) {
+                return Err(io::Error::from_raw_os_error(libc::ELOOP));
+            }
+            match self.nodes.get(path) {
+                None => Err(io::Error::from_raw_os_error(libc::ENOENT)),
+                Some(false) => Err(io::Error::from_raw_os_error(libc::ENOTDIR)),
+                Some(true) => {
+                    self.opened += 1;
+                    Ok(path.to_path_buf())
+                }
+            }
         }
 
         pub(crate) fn watched(&self, path: &str) -> Option<Wd> {
@@ -187,6 +286,8 @@ pub(crate) mod fake {
     }
 
     impl FsView for FakeFs {
+        type Dir = PathBuf;
+
         fn add_watch(&mut self, path: &Path, mask: Mask) -> io::Result<Wd> {
             if let Some(code) = self.fail.get(path) {
                 return Err(io::Error::from_raw_os_error(*code));
@@ -216,7 +317,28 @@ pub(crate) mod fake {
             }
         }
 
-        fn list_dir(&mut self, path: &Path) -> io::Result<Vec<Entry>> {
+        fn open_root(&mut self, path: &Path, _follow: bool) -> io::Result<Opened<PathBuf>> {
+            let is_dir = *self.nodes.get(path).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+            Ok(Opened { dir: path.to_path_buf(), is_dir, is_link: false })
+        }
+
+        fn open_child(&mut self, parent: &PathBuf, name: &OsStr) -> io::Result<PathBuf> {
+            self.open_dir(&parent.join(name))
+        }
+
+        fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<PathBuf> {
+            let mut dir = self.roots.get(&root).cloned().ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+            for c in rel.components() {
+                dir = self.open_dir(&dir.join(c))?;
+            }
+            if rel.as_os_str().is_empty() { self.open_dir(&dir) } else { Ok(dir) }
+        }
+
+        fn watch(&mut self, dir: &PathBuf, mask: Mask) -> io::Result<Wd> {
+            self.add_watch(dir, mask)
+        }
+
+        fn list(&mut self, path: &PathBuf) -> io::Result<Vec<Entry>> {
             if self.nodes.get(path) != Some(&true) || self.unlistable.contains(path) {
                 return Err(io::Error::from_raw_os_error(libc::ENOENT));
             }
@@ -229,12 +351,8 @@ pub(crate) mod fake {
             Ok(children.map(entry).collect())
         }
 
-        fn is_dir(&mut self, path: &Path) -> io::Result<bool> {
-            self.nodes.get(path).copied().ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))
-        }
-
-        fn pin_root(&mut self, wd: Wd, path: &Path) {
-            self.roots.insert(wd, path.to_path_buf());
+        fn pin_root(&mut self, wd: Wd, path: &PathBuf) {
+            self.roots.insert(wd, path.clone());
         }
 
         fn unpin_root(&mut self, wd: Wd) {

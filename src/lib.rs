@@ -158,10 +158,8 @@
 //!   `fs.inotify.max_user_instances`); errors name the sysctl to raise.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
-// No hand-written `unsafe`: every system call goes through rustix. The one
-// exception left, `dir_list`'s getdents64, is being moved to rustix as well;
-// then this becomes `forbid`.
-#![deny(unsafe_code)]
+// No hand-written `unsafe`: every system call goes through rustix.
+#![forbid(unsafe_code)]
 
 #[cfg(not(target_os = "linux"))]
 compile_error!(
@@ -178,6 +176,7 @@ mod async_source;
 #[cfg(feature = "async")]
 mod async_stop;
 mod bookkeeping;
+#[cfg(feature = "async")]
 mod budget;
 mod dir_list;
 mod error;
@@ -192,6 +191,7 @@ mod handler_failure;
 #[cfg(feature = "async")]
 mod lanes;
 pub mod limits;
+#[cfg(feature = "async")]
 mod local_notifier;
 mod mask;
 mod mask_ops;
@@ -238,6 +238,7 @@ pub use event::{Event, Wd};
 pub use event_kind::EventKind;
 pub use filter::ExcludeFilter;
 pub use handler_failure::{FailureCause, HandlerFailure};
+#[cfg(feature = "async")]
 pub use local_notifier::{LocalAsyncNotifier, LocalProcessEvent};
 pub use mask::Mask;
 #[cfg(feature = "async")]

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+#[cfg(feature = "async")]
 use crate::async_process_event::DynAsyncHandler;
 use crate::event::Event;
 use crate::event_methods::event_methods;
@@ -481,17 +482,23 @@ pub struct SharedHandler {
     handler: Arc<Mutex<dyn ProcessEvent + Send>>,
     /// The async handler behind it, for an async per-watch handler: every
     /// async notifier calls it in the watch's turn.
+    #[cfg(feature = "async")]
     async_handler: Option<Arc<dyn DynAsyncHandler>>,
 }
 
 impl SharedHandler {
     /// Wraps `handler` so that several watches can share it.
     pub fn new<H: ProcessEvent + Send + 'static>(handler: H) -> SharedHandler {
-        SharedHandler { handler: Arc::new(Mutex::new(handler)), async_handler: None }
+        SharedHandler {
+            handler: Arc::new(Mutex::new(handler)),
+            #[cfg(feature = "async")]
+            async_handler: None,
+        }
     }
 
     /// An async handler's shared form: async notifiers call it as such; a
     /// blocking one runs each call to completion through `proxy`.
+    #[cfg(feature = "async")]
     pub(crate) fn from_async<P: ProcessEvent + Send + 'static>(
         handler: Arc<dyn DynAsyncHandler>,
         proxy: P,
@@ -500,6 +507,7 @@ impl SharedHandler {
     }
 
     /// The async handler behind it, if it is an async one.
+    #[cfg(feature = "async")]
     #[inline]
     pub(crate) fn async_handler(&self) -> Option<&Arc<dyn DynAsyncHandler>> {
         self.async_handler.as_ref()

@@ -51,6 +51,7 @@ impl Reader {
     /// Caps one read at `bytes` (at least one record of the longest name; at
     /// most [`READ_SIZE`]): the async front-ends read less at a time so that the
     /// bookkeeping of one read stays a small slice of their thread.
+    #[cfg(feature = "async")]
     pub(crate) fn set_read_size(&mut self, bytes: usize) {
         self.limit = bytes.clamp(MAX_RECORD, READ_SIZE);
     }

@@ -18,6 +18,10 @@ use crate::sys::InotifyFd;
 use crate::tree::{Outcome, Update};
 use crate::watch_table::WatchOptions;
 
+/// How many directories one step of [`AddWatch::apply_async`] watches.
+#[cfg(feature = "async")]
+const ASYNC_WALK_STEP: usize = 32;
+
 /// The watches of one inotify instance (pyinotify's `WatchManager`).
 ///
 /// A cheap handle: clones share the same instance and table, so a handler can
@@ -198,6 +202,44 @@ impl WatchManager {
         self.lock().ignore_events
     }
 
+    /// Caps how many watches this manager holds: once `max` are held, walks
+    /// (recursive `add_watch`, auto_add, resync) leave further directories
+    /// unwatched, in the degraded mode of the kernel's watch limit: they are
+    /// listed by [`WatchManager::unwatched`] and reported by one error of kind
+    /// [`ErrorKind::WatchLimit`] per walk, with their count (in the results of
+    /// `add_watch`, or from [`WatchManager::take_failures`]). `None` (the
+    /// default) leaves only the kernel's limit. A path named to `add_watch`
+    /// itself is always watched (with, as ever, a hidden watch on its parent,
+    /// not counted). Meant for a service watching a tree others can
+    /// write: they cannot make it spend more than `max` watches.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{ErrorKind, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// for d in ["a", "b", "c"] {
+    ///     std::fs::create_dir(dir.path().join(d))?;
+    /// }
+    /// let wm = WatchManager::new()?;
+    /// wm.set_max_watches(Some(2));
+    /// let added = wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).apply()?;
+    /// assert_eq!(added.watched(), 2);
+    /// assert_eq!(wm.unwatched().len(), 2);
+    /// assert_eq!(added.errors().next().unwrap().kind(), ErrorKind::WatchLimit);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_max_watches(&self, max: Option<usize>) {
+        self.lock().max_watches = max;
+    }
+
+    /// See [`WatchManager::set_max_watches`].
+    #[must_use]
+    pub fn max_watches(&self) -> Option<usize> {
+        self.lock().max_watches
+    }
+
     /// Directories that auto_add or a move could not watch since the last call
     /// (permission denied, watch limit…), each error naming its path.
     ///
@@ -330,16 +372,62 @@ impl AddWatch<'_> {
     ///   names `fs.inotify.max_user_watches` and the `sysctl` line to raise it),
     ///   [`ErrorKind::NotADirectory`] (with `IN_ONLYDIR`), or the OS error.
     pub fn apply(self) -> Result<AddResults> {
-        if !self.options.mask.intersects(Mask::ALL_EVENTS | Mask::from_bits_retain(0xe000)) {
-            return Err(Error::new(ErrorKind::InvalidMask, "the mask holds no event (e.g. IN_CREATE)"));
-        }
-        let paths = self.expanded_paths()?;
+        let paths = self.checked_paths()?;
         let mut results = Vec::new();
         let mut book = self.wm.lock();
         for path in paths {
             book.add_tree(&path, &self.options, &mut results);
         }
         drop(book);
+        self.finish(results)
+    }
+
+    /// [`AddWatch::apply`] for async code (feature `async`): a recursive walk proceeds in bounded
+    /// steps (a few dozen directories each), releasing the watch manager's lock
+    /// and yielding to the executor between them, so a large tree does not hold
+    /// the thread (or a notifier running on the same manager). The result is the
+    /// same as `apply`'s.
+    ///
+    /// # Errors
+    ///
+    /// As [`AddWatch::apply`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(dir.path().join("a/b"))?;
+    /// let wm = WatchManager::new()?;
+    /// let added = smol::block_on(wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).apply_async())?;
+    /// assert_eq!(added.watched(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "async")]
+    pub async fn apply_async(self) -> Result<AddResults> {
+        let paths = self.checked_paths()?;
+        let mut results = Vec::new();
+        for path in paths {
+            let walk = self.wm.lock().start_tree(&path, &self.options, &mut results);
+            let Some(mut walk) = walk else { continue };
+            while !self.wm.lock().tree_step(&mut walk, ASYNC_WALK_STEP, &mut results) {
+                futures_lite::future::yield_now().await;
+            }
+        }
+        self.finish(results)
+    }
+
+    /// The paths to watch, once the mask is checked.
+    fn checked_paths(&self) -> Result<Vec<PathBuf>> {
+        if !self.options.mask.intersects(Mask::ALL_EVENTS | Mask::from_bits_retain(0xe000)) {
+            return Err(Error::new(ErrorKind::InvalidMask, "the mask holds no event (e.g. IN_CREATE)"));
+        }
+        self.expanded_paths()
+    }
+
+    /// The results, or with `quiet(false)` the first failure.
+    fn finish(&self, mut results: Vec<(Arc<Path>, Outcome)>) -> Result<AddResults> {
         if !self.quiet
             && let Some(pos) = results.iter().position(|(_, o)| matches!(o, Outcome::Failed(_)))
         {

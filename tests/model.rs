@@ -20,6 +20,11 @@
 //! tree for every operation would flood the queue with the test's own reads);
 //! the model is checked against the real tree with the watches.
 //!
+//! Directories moved in from outside hold uniquely named entries, and files are
+//! written into them right after the move: each such entry still in the tree
+//! when it is checked must have been reported once as `IN_CREATE` (the listing
+//! of a moved-in directory reports what it holds), and none ever twice.
+//!
 //! An ignored test runs the operations on a second thread while the notifier
 //! runs: real races, not exactly replayable (`cargo test --test model -- --ignored`).
 //!
@@ -157,6 +162,9 @@ struct World {
     /// Directories named `d3` are excluded (and what is below them).
     exclude: bool,
     mask: Mask,
+    /// Entries moved in (or written right after a move in), by their unique
+    /// name: how many `IN_CREATE`s named them so far.
+    moved_in: BTreeMap<String, usize>,
 }
 
 impl World {
@@ -177,7 +185,8 @@ impl World {
         let log = format!("seed {seed}: mask {mask:?}, interleave {interleave}, exclude {exclude}\n");
         let roots = vec![root.clone()];
         let model = Model::default();
-        World { rng, root, roots, out, model, notifier, wm, log, counter: 0, interleave, exclude, mask }
+        let moved_in = BTreeMap::new();
+        World { rng, root, roots, out, model, notifier, wm, log, counter: 0, interleave, exclude, mask, moved_in }
     }
 
     fn fresh(&mut self, prefix: &str) -> String {
@@ -288,18 +297,58 @@ impl World {
         Some(format!("mv {} {}", src.display(), dst.display()))
     }
 
+    /// A directory staged outside moves in, and files are written into it at
+    /// once (before the watcher can have watched it).
     fn rename_in(&mut self) -> Option<String> {
         let dst = self.destination(None)?;
-        let name = self.fresh("in");
-        let staged = self.out.join(name);
-        fs::create_dir_all(staged.join("a/b")).unwrap();
-        fs::write(staged.join("a/f"), b"x").unwrap();
+        let tag = self.fresh("in");
+        let staged = self.out.join(&tag);
+        let (a, b, f) = (format!("{tag}-a"), format!("{tag}-b"), format!("{tag}-f"));
+        let (new, new2) = (format!("{tag}-new"), format!("{tag}-new2"));
+        fs::create_dir_all(staged.join(&a).join(&b)).unwrap();
+        fs::write(staged.join(&a).join(&f), b"x").unwrap();
         fs::rename(&staged, self.abs(&dst)).unwrap();
+        fs::write(self.abs(&dst).join(&new), b"x").unwrap();
+        fs::write(self.abs(&dst).join(&a).join(&new2), b"x").unwrap();
         self.model.insert(dst.clone(), true);
-        for (p, is_dir) in [("a", true), ("a/b", true), ("a/f", false)] {
+        let entries = [(a.clone(), true), (format!("{a}/{b}"), true), (format!("{a}/{f}"), false)];
+        let written = [(new.clone(), false), (format!("{a}/{new2}"), false)];
+        for (p, is_dir) in entries.into_iter().chain(written) {
             self.model.insert(dst.join(p), is_dir);
         }
-        Some(format!("mv out/… {} (with a/b, a/f)", dst.display()))
+        for name in [a, b, f, new, new2] {
+            self.moved_in.insert(name, 0);
+        }
+        Some(format!(
+            "mv out/{tag} {} (with {tag}-a/{tag}-b, {tag}-a/{tag}-f), then write {tag}-new, {tag}-a/{tag}-new2",
+            dst.display()
+        ))
+    }
+
+    /// Counts the `IN_CREATE`s of moved-in entries in `events`; none may be
+    /// reported twice, and each still in the tree (not excluded) must have been
+    /// reported, when the mask asks for `IN_CREATE`.
+    fn check_moved_in(&mut self, events: &[Event]) {
+        if !self.mask.contains(Mask::IN_CREATE) {
+            return;
+        }
+        for e in events.iter().filter(|e| e.mask() - Mask::IN_ISDIR == Mask::IN_CREATE) {
+            if let Some(count) = e.name().to_str().and_then(|n| self.moved_in.get_mut(n)) {
+                *count += 1;
+            }
+        }
+        let twice: Vec<_> = self.moved_in.iter().filter(|(_, c)| **c > 1).collect();
+        if !twice.is_empty() {
+            self.fail(&format!("moved-in entries reported more than once: {twice:?}"));
+        }
+        let present: Vec<PathBuf> = self.model.0.keys().filter(|p| !self.excluded(&self.abs(p))).cloned().collect();
+        let missed: Vec<&PathBuf> = present
+            .iter()
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| self.moved_in.get(n) == Some(&0)))
+            .collect();
+        if !missed.is_empty() {
+            self.fail(&format!("moved-in entries never reported: {missed:?}"));
+        }
     }
 
     fn rename_out(&mut self) -> Option<String> {
@@ -513,6 +562,7 @@ fn run_seed(seed: u64, ops: usize, threaded: bool) {
         }
         let events = world.drain();
         world.check_events(&events);
+        world.check_moved_in(&events);
         world.check_watches();
         world.check_probes();
         world.check_watches();

@@ -86,9 +86,11 @@ impl<F: FsView> Bookkeeper<F> {
     /// A directory renamed to `dst` (`name` in `parent`): a watched one takes its
     /// watches along (a fresh one until its `IN_MOVE_SELF` says otherwise); an
     /// unwatched or queued one is watched when the batch ends, its entries reported
-    /// if it is new (created, then renamed before it could be watched).
+    /// if it is new (created, or moved in from outside, then maybe renamed
+    /// before it could be watched).
     fn dir_arrived(&mut self, parent: Wd, name: &OsStr, dst: PathBuf, paired: Option<PendingMove>) {
-        let Some(p) = paired else { return self.queue_new_dir(parent, name, false) };
+        // Moved in from outside: like a new directory, what it holds is reported.
+        let Some(p) = paired else { return self.queue_new_dir(parent, name, true) };
         let followed = p.moved_wd.is_some_and(|wd| self.follow_paired_move(wd, &p.src, &dst));
         let report = match (&p.new_dir, p.moved_wd) {
             (Some(queued), _) => queued.report,

@@ -14,10 +14,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{OsStr, OsString};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Bookkeeper, Routed};
+use crate::dir_list::is_gone;
 use crate::error::Error;
 use crate::event::{RawEvent, Wd};
 use crate::fs_view::FsView;
@@ -35,11 +37,33 @@ pub(crate) struct NewDir {
     pub(super) report: bool,
 }
 
+/// A walk of the new directories a batch announced, resumable in steps (see
+/// `Bookkeeper::walk_step`): what is left to do and what it found so far.
+#[derive(Debug)]
+pub(crate) struct Walk {
+    /// New watches whose listing failed last time, to list first.
+    relist: Vec<(Wd, bool)>,
+    queue: VecDeque<NewDir>,
+    unlisted: Vec<(Wd, bool)>,
+    missed: Vec<NewDir>,
+    limited: Option<PathBuf>,
+    end: Option<BatchEnd>,
+}
+
+/// The end of a batch, done once its walk is done.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchEnd {
+    /// The batch that ended.
+    pub ended: u64,
+    /// Its read found the kernel queue empty.
+    pub drained: bool,
+    /// It held `IN_Q_OVERFLOW`: a resync follows the walk.
+    pub overflowed: bool,
+}
+
 /// Why a directory was not watched.
 #[derive(Debug)]
 pub(crate) enum Skip {
-    /// It matches the exclude filter.
-    Excluded,
     /// Nothing (or no directory) is at its path now.
     Gone,
     /// The kernel refused.
@@ -115,73 +139,114 @@ impl<F: FsView> Bookkeeper<F> {
         self.new_dirs.take(parent, name)
     }
 
-    /// Works through the queue (see the module docs), after the listings that
-    /// failed last time. What was not found is kept for the next batch, unless
-    /// the kernel queue is empty: then no record can still tell where it went.
+    /// Works through the queue (see the module docs) at once, after the
+    /// listings that failed last time.
     pub(super) fn watch_new_dirs(&mut self, out: &mut Vec<Routed>) {
+        let mut walk = self.start_walk(None);
+        while !self.walk_dirs(&mut walk, usize::MAX, out) {}
+        self.finish_walk(walk, out);
+    }
+
+    /// The walk of what the queue holds now (and of the listings that failed
+    /// last time), ending the batch `end` when it is done, if given.
+    pub(super) fn start_walk(&mut self, end: Option<BatchEnd>) -> Walk {
         self.limit_hit = false;
-        let mut queue = self.new_dirs.drain();
-        let mut unlisted = Vec::new();
-        for (wd, report) in std::mem::take(&mut self.unlisted) {
-            let Some(path) = self.table.get(wd).map(|e| e.path.to_path_buf()) else { continue };
-            if !self.list_new_dir(wd, &path, report, &mut queue, out) {
-                unlisted.push((wd, report));
+        let mut relist = std::mem::take(&mut self.unlisted);
+        relist.reverse(); // popped from the end, in order
+        Walk { relist, queue: self.new_dirs.drain(), unlisted: Vec::new(), missed: Vec::new(), limited: None, end }
+    }
+
+    /// Watches and lists up to `budget` directories of `walk`; true when it is
+    /// done. Those not found join `walk.missed`, those watched but gone before
+    /// they could be listed `walk.unlisted`. Each is opened relative to its
+    /// parent (reopened beneath its root when the last one opened was another),
+    /// never following a symlink.
+    pub(super) fn walk_dirs(&mut self, walk: &mut Walk, budget: usize, out: &mut Vec<Routed>) -> bool {
+        let mut parent_dir: Option<(Wd, F::Dir)> = None;
+        for _ in 0..budget {
+            if let Some((wd, report)) = walk.relist.pop() {
+                self.relist(wd, report, walk, out);
+                continue;
             }
+            let Some(dir) = walk.queue.pop_front() else { return true };
+            self.walk_one(dir, &mut parent_dir, walk, out);
         }
-        let missed = self.work_queue(queue, &mut unlisted, out);
-        if (!missed.is_empty() || !unlisted.is_empty()) && !self.fs.queue_empty() {
-            missed.into_iter().for_each(|d| self.new_dirs.push(d.parent, &d.name, d.report));
-            self.unlisted = unlisted;
+        walk.relist.is_empty() && walk.queue.is_empty()
+    }
+
+    /// Lists again a new watch whose listing failed (it had moved).
+    fn relist(&mut self, wd: Wd, report: bool, walk: &mut Walk, out: &mut Vec<Routed>) {
+        let Some(path) = self.table.get(wd).map(|e| e.path.clone()) else { return };
+        let listed = match self.open_watched(wd, &path) {
+            Ok(dir) => self.list_new_dir(wd, &dir, report, &mut walk.queue, out),
+            Err(e) => !is_gone(&e),
+        };
+        if !listed {
+            walk.unlisted.push((wd, report));
         }
     }
 
-    /// Watches and lists each queued directory; those not found are returned,
-    /// those watched but gone before they could be listed join `unlisted`.
-    fn work_queue(
-        &mut self,
-        mut queue: VecDeque<NewDir>,
-        unlisted: &mut Vec<(Wd, bool)>,
-        out: &mut Vec<Routed>,
-    ) -> Vec<NewDir> {
-        let mut missed = Vec::new();
-        let mut limited: Option<PathBuf> = None;
-        while let Some(dir) = queue.pop_front() {
-            let Some(parent) = self.table.get(dir.parent) else { continue };
-            let path = parent.path.join(&dir.name);
-            let parent_options = parent.options.clone();
-            match self.watch_dir(&path, parent_options.clone()) {
-                Ok((wd, true)) if !self.list_new_dir(wd, &path, dir.report, &mut queue, out) => {
-                    unlisted.push((wd, dir.report));
-                }
-                Ok(_) => {} // listed, or already watched: its events were flowing
-                Err(Skip::Gone) => missed.push(dir),
-                Err(Skip::Failed(err)) => self.failures.push(err),
-                Err(Skip::Excluded) => {}
-                Err(Skip::Limit) => {
-                    self.collect_unwatched(path.clone(), &parent_options);
-                    limited.get_or_insert(path);
-                }
+    /// Watches and lists one queued directory.
+    fn walk_one(&mut self, dir: NewDir, parent_dir: &mut Option<(Wd, F::Dir)>, walk: &mut Walk, out: &mut Vec<Routed>) {
+        let Some(parent) = self.table.get(dir.parent) else { return };
+        let (parent_path, options) = (parent.path.clone(), parent.options.clone());
+        let path = parent_path.join(&dir.name);
+        if options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
+            return;
+        }
+        if parent_dir.as_ref().is_none_or(|(wd, _)| *wd != dir.parent) {
+            *parent_dir = self.open_known(&parent_path).ok().map(|d| (dir.parent, d));
+        }
+        let Some((_, pdir)) = parent_dir.as_ref() else { return walk.missed.push(dir) };
+        let child = match self.fs.open_child(pdir, &dir.name) {
+            Ok(child) => child,
+            Err(e) if is_gone(&e) => return walk.missed.push(dir),
+            Err(e) => return self.failures.push(Error::from_io(e, &path)),
+        };
+        match self.watch_opened(&child, &path, options.clone()) {
+            Ok((wd, true)) if !self.list_new_dir(wd, &child, dir.report, &mut walk.queue, out) => {
+                walk.unlisted.push((wd, dir.report));
+            }
+            Ok(_) => {} // listed, or already watched: its events were flowing
+            Err(Skip::Gone) => walk.missed.push(dir),
+            Err(Skip::Failed(err)) => self.failures.push(err),
+            Err(Skip::Limit) => {
+                self.collect_unwatched(child, path.clone(), &options);
+                walk.limited.get_or_insert(path);
             }
         }
-        if let Some(path) = limited {
-            self.failures.push(super::recovery::limit_error(&path, self.unwatched.len()));
-        }
-        missed
     }
 
-    /// Lists the newly watched `path`: reports each entry (if `report`) and queues
-    /// each subdirectory. False if it was gone (moved since it was watched).
+    /// Ends a walk: one error if the limit was met; what was not found is kept
+    /// for the next batch, unless the kernel queue is empty (then no record can
+    /// still tell where it went); and the end of its batch, if it had one.
+    pub(super) fn finish_walk(&mut self, walk: Walk, out: &mut Vec<Routed>) {
+        if let Some(path) = walk.limited {
+            let count = self.unwatched.len();
+            self.failures.push(self.limit_error(&path, count));
+        }
+        if (!walk.missed.is_empty() || !walk.unlisted.is_empty()) && !self.fs.queue_empty() {
+            walk.missed.into_iter().for_each(|d| self.new_dirs.push(d.parent, &d.name, d.report));
+            self.unlisted = walk.unlisted;
+        }
+        if let Some(end) = walk.end {
+            self.finish_batch(end, out);
+        }
+    }
+
+    /// Lists the newly watched `dir`: reports each entry (if `report`) and queues
+    /// each subdirectory. False if it was gone (deleted since it was opened).
     fn list_new_dir(
         &mut self,
         wd: Wd,
-        path: &Path,
+        dir: &F::Dir,
         report: bool,
         queue: &mut VecDeque<NewDir>,
         out: &mut Vec<Routed>,
     ) -> bool {
-        let entries = match self.fs.list_dir(path) {
+        let entries = match self.fs.list(dir) {
             Ok(entries) => entries,
-            Err(e) => return !matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)),
+            Err(e) => return !is_gone(&e),
         };
         self.record_listing(wd, &entries);
         for child in entries {
@@ -207,24 +272,68 @@ impl<F: FsView> Bookkeeper<F> {
         true
     }
 
-    /// Adds a watch on the directory `path` (not the user's root) with inherited
-    /// options: its wd, and whether the watch is new.
-    pub(crate) fn watch_dir(&mut self, path: &Path, options: WatchOptions) -> Result<(Wd, bool), Skip> {
-        if options.filter.as_ref().is_some_and(|f| f.matches(path)) {
-            return Err(Skip::Excluded);
-        }
-        if self.limit_hit {
+    /// Watches the open directory `dir`, found at `path` (not the user's root),
+    /// with inherited options: its wd, and whether the watch is new. Refused
+    /// with [`Skip::Limit`] once the kernel's limit or the manager's cap is met.
+    pub(crate) fn watch_opened(
+        &mut self,
+        dir: &F::Dir,
+        path: &Path,
+        options: WatchOptions,
+    ) -> Result<(Wd, bool), Skip> {
+        if self.limit_hit || self.max_watches.is_some_and(|max| self.table.len() >= max) {
+            self.limit_hit = true;
             return Err(Skip::Limit);
         }
-        let mask = kernel_mask(&options, true) | Mask::IN_ONLYDIR | Mask::IN_DONT_FOLLOW;
-        match self.fs.add_watch(path, mask) {
+        let mask = kernel_mask(&options, true) | Mask::IN_ONLYDIR;
+        match self.fs.watch(dir, mask) {
             Ok(wd) => Ok((wd, self.insert_watch(wd, path, true, false, options))),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Skip::Gone),
+            Err(e) if is_gone(&e) => Err(Skip::Gone),
             Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => {
                 self.limit_hit = true;
                 Err(Skip::Limit)
             }
             Err(e) => Err(Skip::Failed(Error::from_io(e, path))),
+        }
+    }
+
+    /// Opens the directory at `path`, below a watched root, from the root's
+    /// pinned fd: no symlink below the root is followed, and nothing outside it
+    /// is reached. `ENOENT` when no root holds `path`.
+    pub(crate) fn open_known(&mut self, path: &Path) -> io::Result<F::Dir> {
+        for above in path.ancestors() {
+            let Some(root) = self.table.wd_of(above).filter(|wd| self.table.get(*wd).is_some_and(|e| e.root)) else {
+                continue;
+            };
+            let rel = path.strip_prefix(above).expect("an ancestor");
+            return self.fs.open_beneath(root, rel);
+        }
+        Err(io::Error::from_raw_os_error(libc::ENOENT))
+    }
+
+    /// Opens watched directory `wd` at `path` (see [`Bookkeeper::open_known`])
+    /// and checks that what is there now is the directory `wd` watches: the
+    /// kernel answers a watch request on the same inode with the same wd (the
+    /// mask added is the one it has). `ENOENT` if another directory is there.
+    pub(crate) fn open_watched(&mut self, wd: Wd, path: &Path) -> io::Result<F::Dir> {
+        let dir = self.open_known(path)?;
+        let mask = self.table.get(wd).map_or(Mask::IN_ALL_EVENTS, |e| e.kernel_mask()) | Mask::IN_MASK_ADD;
+        let got = self.fs.watch(&dir, mask | Mask::IN_ONLYDIR)?;
+        if got == wd {
+            return Ok(dir);
+        }
+        if self.table.get(got).is_none() && !self.sentinels.contains_key(&got) {
+            let _ = self.fs.rm_watch(got);
+        }
+        Err(io::Error::from_raw_os_error(libc::ENOENT))
+    }
+
+    /// The error for a walk stopped by the watch limit or by the manager's cap,
+    /// at `path`, with how many directories were left unwatched.
+    pub(crate) fn limit_error(&self, path: &Path, unwatched: usize) -> Error {
+        match self.max_watches.filter(|max| self.table.len() >= *max) {
+            Some(max) => super::recovery::cap_error(path, max, unwatched),
+            None => super::recovery::limit_error(path, unwatched),
         }
     }
 

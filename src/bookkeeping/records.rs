@@ -20,7 +20,6 @@
 use std::ffi::OsStr;
 use std::hash::{BuildHasher, Hasher};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 use std::sync::LazyLock;
 
 use foldhash::fast::RandomState;
@@ -274,10 +273,10 @@ impl<F: FsView> Bookkeeper<F> {
         }
     }
 
-    /// Lists directory `wd` at `path` for its record (a watch no walk lists).
-    pub(crate) fn record_dir(&mut self, wd: Wd, path: &Path) {
+    /// Lists directory `wd`, open as `dir`, for its record (a watch no walk lists).
+    pub(crate) fn record_dir(&mut self, wd: Wd, dir: &F::Dir) {
         if self.table.get(wd).is_some_and(keeps_record)
-            && let Ok(entries) = self.fs.list_dir(path)
+            && let Ok(entries) = self.fs.list(dir)
         {
             self.record_listing(wd, &entries);
         }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Bookkeeper, Routed, Skip};
+use crate::dir_list::is_gone;
 use crate::error::Error;
 use crate::event::{Event, RawEvent, Wd};
 use crate::fs_view::{Entry, FsView};
@@ -37,6 +38,17 @@ pub(crate) fn limit_error(path: &Path, unwatched: usize) -> Error {
     err.with_note(&format!(
         "; {unwatched} directories are left unwatched until the limit allows (WatchManager::retry_unwatched)"
     ))
+}
+
+/// The error for a walk stopped by the manager's cap of `max` watches at
+/// `path` (see `WatchManager::set_max_watches`).
+pub(crate) fn cap_error(path: &Path, max: usize, unwatched: usize) -> Error {
+    let msg = format!(
+        "the cap of {max} watches is reached (WatchManager::set_max_watches, --max-watches); \
+         {unwatched} directories are left unwatched until watches are freed or the cap raised \
+         (WatchManager::retry_unwatched)"
+    );
+    Error::new(crate::error::ErrorKind::WatchLimit, msg).with_path(path)
 }
 
 impl<F: FsView> Bookkeeper<F> {
@@ -67,13 +79,15 @@ impl<F: FsView> Bookkeeper<F> {
         out.push(notice(Mask::GW_RESYNC_END));
     }
 
-    /// Lists one directory and reports how it differs from its record.
+    /// Lists one directory and reports how it differs from its record. What is
+    /// listed is the directory `wd` watches (opened beneath its root, checked
+    /// against the watch); if its path now names something else, or nothing,
+    /// its watches go.
     fn resync_dir(&mut self, wd: Wd, path: &Path, out: &mut Vec<Routed>) {
-        let entries = match self.fs.list_dir(path) {
+        let listed = self.open_watched(wd, path).and_then(|dir| self.fs.list(&dir));
+        let entries = match listed {
             Ok(entries) => entries,
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
-                return self.remove_subtree(wd);
-            }
+            Err(e) if is_gone(&e) => return self.remove_subtree(wd),
             Err(_) => return,
         };
         let mut old = self.take_record(wd);
@@ -134,7 +148,8 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     /// Watches the directories the limit left unwatched, parents first; how
-    /// many were added. Those gone or refused otherwise are dropped.
+    /// many were added. Each is opened beneath its root without following a
+    /// symlink; those gone or refused otherwise are dropped.
     ///
     /// # Errors
     ///
@@ -148,10 +163,11 @@ impl<F: FsView> Bookkeeper<F> {
                 self.unwatched.insert(path, options);
                 continue;
             }
-            match self.watch_dir(&path, options.clone()) {
+            let Ok(dir) = self.open_known(&path) else { continue };
+            match self.watch_opened(&dir, &path, options.clone()) {
                 Ok((wd, new)) => {
                     added += usize::from(new);
-                    self.record_dir(wd, &path);
+                    self.record_dir(wd, &dir);
                 }
                 Err(Skip::Limit) => {
                     stopped_at = Some(path.clone());
@@ -160,25 +176,39 @@ impl<F: FsView> Bookkeeper<F> {
                 Err(_) => {}
             }
         }
-        self.limit_hit = false;
-        match stopped_at {
-            Some(path) => Err(limit_error(&path, self.unwatched.len())),
+        let result = match stopped_at {
+            Some(path) => Err(self.limit_error(&path, self.unwatched.len())),
             None => Ok(added),
-        }
+        };
+        self.limit_hit = false;
+        result
     }
 
-    /// Adds `root` and every directory below it (readdir only, no watch) to the
-    /// unwatched list, with `options`; excluded directories are left out.
-    pub(crate) fn collect_unwatched(&mut self, root: PathBuf, options: &WatchOptions) {
-        let mut queue = vec![root];
-        while let Some(dir) = queue.pop() {
-            if options.filter.as_ref().is_some_and(|f| f.matches(&dir)) || self.table.wd_of(&dir).is_some() {
-                continue;
+    /// Adds `root` (open as `dir`) and every directory below it (listed, not
+    /// watched, nothing followed) to the unwatched list, with `options`;
+    /// excluded and watched directories are left out.
+    pub(crate) fn collect_unwatched(&mut self, dir: F::Dir, root: PathBuf, options: &WatchOptions) {
+        let mut stack: Vec<(F::Dir, PathBuf, std::vec::IntoIter<Entry>)> = Vec::new();
+        let mut next = Some((dir, root));
+        loop {
+            if let Some((dir, path)) = next.take() {
+                let skip =
+                    options.filter.as_ref().is_some_and(|f| f.matches(&path)) || self.table.wd_of(&path).is_some();
+                if !skip {
+                    let entries = self.fs.list(&dir).unwrap_or_default();
+                    self.unwatched.insert(path.clone(), options.clone());
+                    stack.push((dir, path, entries.into_iter()));
+                }
             }
-            if let Ok(entries) = self.fs.list_dir(&dir) {
-                queue.extend(entries.into_iter().filter(|e| e.is_dir).map(|e| dir.join(e.name)));
+            let Some((parent, path, entries)) = stack.last_mut() else { return };
+            match entries.find(|e| e.is_dir) {
+                Some(e) => {
+                    next = self.fs.open_child(parent, &e.name).ok().map(|d| (d, path.join(&e.name)));
+                }
+                None => {
+                    stack.pop();
+                }
             }
-            self.unwatched.insert(dir, options.clone());
         }
     }
 }

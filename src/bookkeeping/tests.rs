@@ -497,12 +497,27 @@ fn new_dir_gone_for_good_is_given_up() {
 }
 
 #[test]
-fn dir_moved_in_from_outside_is_watched_with_its_subtree_without_reports() {
+fn dir_moved_in_from_outside_is_watched_and_what_it_holds_reported_like_a_new_one() {
     let mut h = Harness::new(&["/out/n/m/f"], Mask::ALL_EVENTS, true);
     let w = h.wd("/w");
     h.rename("/out/n", "/w/n");
-    assert_eq!(h.batch(&[(w, TO_DIR, 9, "n")]), ["IN_MOVED_TO|IN_ISDIR /w/n"]);
+    // Written into it after the move, before it could be watched:
+    h.add(&["/w/n/new", "/w/n/m/new2"]);
+    let events = h.batch(&[(w, TO_DIR, 9, "n")]);
+    assert_eq!(
+        events,
+        [
+            "IN_MOVED_TO|IN_ISDIR /w/n",
+            "IN_CREATE|IN_ISDIR /w/n/m",
+            "IN_CREATE /w/n/new",
+            "IN_CREATE /w/n/m/f",
+            "IN_CREATE /w/n/m/new2"
+        ]
+    );
     assert_eq!(h.watches(), ["/w", "/w/n", "/w/n/m"]);
+    // The kernel's own events for what the listing found are not reported again.
+    let (n, m) = (h.wd("/w/n"), h.wd("/w/n/m"));
+    assert!(h.batch(&[(n, CREATE, 0, "new"), (m, CREATE, 0, "new2")]).is_empty());
     h.check_consistent();
 }
 
@@ -793,8 +808,10 @@ fn symlinks_are_not_followed() {
     let events = h.batch(&[(w, CREATE, 0, "link2"), (w, CREATE_DIR, 0, "d")]);
     assert_eq!(events, ["IN_CREATE /w/link2", "IN_CREATE|IN_ISDIR /w/d", "IN_CREATE /w/d/dirlink"]);
     assert_eq!(h.watches(), ["/w", "/w/d"]);
+    // Watched through its open fd (so not with IN_DONT_FOLLOW, which would
+    // watch /proc's magic link), as a directory only.
     let kernel = h.bk.fs.watches[&h.wd("/w/d")].1;
-    assert!(kernel.contains(Mask::IN_DONT_FOLLOW | Mask::IN_ONLYDIR));
+    assert!(kernel.contains(Mask::IN_ONLYDIR) && !kernel.contains(Mask::IN_DONT_FOLLOW));
 }
 
 // Pinned roots.

@@ -141,6 +141,12 @@ pub struct Args {
     #[arg(help_heading = "Watching", long)]
     pub no_recovery: bool,
 
+    /// Hold at most N watches: directories beyond are left unwatched and
+    /// reported (one warning with their count), so that users writing to the
+    /// tree cannot exhaust the inotify watches of whoever runs greenwatch.
+    #[arg(help_heading = "Watching", long, value_name = "N")]
+    pub max_watches: Option<usize>,
+
     /// Expand shell wildcards (*, ?, [..]) in the paths.
     #[arg(help_heading = "Watching", short, long)]
     pub glob: bool,

@@ -29,6 +29,7 @@ pub fn run(args: &Args) -> Result<(), Fail> {
     let Settings { mask, filter, style } = Settings::from_args(args)?;
     let wm = WatchManager::new()?;
     wm.set_recovery(args.recovery());
+    wm.set_max_watches(args.max_watches);
     let mut notifier = build_notifier(&wm, args, style)?;
     notifier.handler_mut().filter_events(filter.clone());
     let abandon = notifier.handler_mut().commands.as_ref().map(CommandQueue::abandon_flag);
