@@ -60,10 +60,17 @@ impl AsyncSource {
         &self.pipeline.wm
     }
 
-    /// True when nothing read waits to be routed: a settle marker read
-    /// earlier now has every event before it (synthesized ones included) behind it.
+    /// True when nothing read waits to be routed and no walk has steps to go:
+    /// a settle marker read earlier now has every event before it (synthesized
+    /// ones included) behind it.
     pub(crate) fn is_idle(&self) -> bool {
-        self.pipeline.queued() == 0
+        self.pipeline.queued() == 0 && !self.pipeline.walk_pending()
+    }
+
+    /// True if there is work before the next wait for the fd: a burst (the
+    /// last read left records in the kernel queue) or a walk with steps to go.
+    fn has_more(&self) -> bool {
+        !self.pipeline.drained() || self.pipeline.walk_pending()
     }
 
     /// The next event read and processed, not yet dispatched.
@@ -79,10 +86,10 @@ impl AsyncSource {
     /// is tried first: asking the reactor would cost a turn of its loop (and
     /// its system calls) for each read. After a read that emptied the queue the
     /// reactor is asked straight away: a read then would only fail, and the
-    /// wait for readiness yields anyway. During a burst, other tasks get a turn
-    /// before each read.
+    /// wait for readiness yields anyway. During a burst, and between the steps
+    /// of a walk, other tasks get a turn before each read or step.
     pub(crate) async fn fill(&mut self, stop: &AsyncStopHandle) -> Result<Fill> {
-        if !self.pipeline.drained() {
+        if self.has_more() {
             future::yield_now().await; // other tasks first, once a read
             if stop.is_stopped() {
                 return Ok(Fill::Stopped);
@@ -111,7 +118,7 @@ impl AsyncSource {
     /// The poll form of [`AsyncSource::fill`] without the stop handle (streams
     /// watch it themselves). `Ready(Ok(n))` once a read queued something.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if !self.pipeline.drained()
+        if self.has_more()
             && let Some(n) = self.read_once()?
         {
             return Poll::Ready(Ok(n)); // a burst: the kernel queue holds more

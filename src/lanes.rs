@@ -270,7 +270,7 @@ impl<S: Spawner> Router<S> {
         if self.release_held() {
             return Step::Full;
         }
-        if source.is_idle() {
+        if !self.markers.is_empty() && source.is_idle() {
             for wd in std::mem::take(&mut self.markers) {
                 self.on_marker(wd);
             }

@@ -88,6 +88,12 @@ impl Pipeline {
         n
     }
 
+    /// True while a walk a batch left pending has steps to go (see `walk_step`).
+    #[cfg(feature = "async")]
+    pub(crate) fn walk_pending(&self) -> bool {
+        self.walk_budget.is_some() && self.wm.lock().walk_pending()
+    }
+
     /// One bounded step of a walk a batch left pending (see `walk_budget`); its
     /// events join the queue. `None` if no walk is pending.
     #[cfg(feature = "async")]
