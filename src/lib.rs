@@ -167,95 +167,61 @@ compile_error!(
      (for a portable watcher, see the `notify` crate)"
 );
 
-#[cfg(feature = "async")]
-mod async_notifier;
-#[cfg(feature = "async")]
-mod async_process_event;
-#[cfg(feature = "async")]
-mod async_source;
-#[cfg(feature = "async")]
-mod async_stop;
+// The layers, bottom up: each uses only the ones before it (ARCHITECTURE.md).
+// The words every layer speaks: Mask, Event, Wd, Error, the kernel's limits.
+mod types;
+// Every syscall: the inotify fd, the wait, directory listings, the FsView seam.
+mod kernel;
+// What events are dispatched to: ProcessEvent, AsyncProcessEvent, failure policy.
+mod handlers;
+// The watch table and the rules (moves, auto_add, roots, walks, recovery); no I/O.
 mod bookkeeping;
-#[cfg(feature = "async")]
-mod budget;
-mod dir_list;
-mod error;
-mod event;
-mod event_kind;
-mod event_methods;
-mod failures;
-mod filter;
-pub mod format;
-mod fs_view;
-mod handler_failure;
-#[cfg(feature = "async")]
-mod lanes;
-pub mod limits;
-#[cfg(feature = "async")]
-mod local_notifier;
-mod mask;
-mod mask_ops;
-#[cfg(feature = "async")]
-mod moves_stream;
-mod name;
-mod notifier;
-#[cfg(feature = "async")]
-mod notifier_handle;
-mod pairing;
+// WatchManager: the fd and the bookkeeping behind one lock.
+mod watches;
+// Read, then bookkeeping, then a queue of routed events: shared by the front-ends.
 mod pipeline;
-mod process_event;
-mod reader;
-mod recovery;
-mod roots;
-#[cfg(feature = "serde")]
-mod serde_impls;
-#[cfg(feature = "async")]
-mod settle;
-#[cfg(feature = "signal")]
-mod signal;
-#[cfg(feature = "async")]
-mod spawner;
-mod stop_handle;
-#[cfg(feature = "async")]
-mod stream;
-mod sys;
-mod tree;
-mod wait;
-mod watch_manager;
-mod watch_table;
-mod wd_hash;
+// The blocking front-end: Notifier, ThreadedNotifier.
+mod blocking;
+// The green front-end on smol: AsyncNotifier, EventStream, lanes, settle.
+mod green;
+// Text forms of events for the CLI and users.
+mod output;
 
+pub use blocking::notifier::{Notifier, StopHandle, ThreadedNotifier};
+pub use bookkeeping::filter::ExcludeFilter;
+pub use bookkeeping::pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
+pub use bookkeeping::tree::Outcome;
 #[cfg(feature = "async")]
-pub use async_notifier::AsyncNotifier;
+pub use green::async_notifier::AsyncNotifier;
 #[cfg(feature = "async")]
-pub use async_process_event::{
+pub use green::async_stop::AsyncStopHandle;
+#[cfg(feature = "async")]
+pub use green::local_notifier::{LocalAsyncNotifier, LocalProcessEvent};
+#[cfg(feature = "async")]
+pub use green::moves_stream::Moves;
+#[cfg(feature = "async")]
+pub use green::notifier_handle::{DispatchStats, NotifierHandle};
+#[cfg(feature = "signal")]
+pub use green::signal::CtrlC;
+#[cfg(feature = "async")]
+pub use green::spawner::{LaneFuture, Spawner};
+#[cfg(feature = "async")]
+pub use green::stream::EventStream;
+#[cfg(feature = "async")]
+pub use handlers::async_process_event::{
     AsyncProcessEvent, HandlerError, HandlerResult, IntoHandlerResult, SyncHandler, dispatch_async,
 };
-#[cfg(feature = "async")]
-pub use async_stop::AsyncStopHandle;
-pub use error::{Error, ErrorKind, Result};
-pub use event::{Event, Wd};
-pub use event_kind::EventKind;
-pub use filter::ExcludeFilter;
-pub use handler_failure::{FailureCause, HandlerFailure};
-#[cfg(feature = "async")]
-pub use local_notifier::{LocalAsyncNotifier, LocalProcessEvent};
-pub use mask::Mask;
-#[cfg(feature = "async")]
-pub use moves_stream::Moves;
-pub use notifier::{Notifier, StopHandle, ThreadedNotifier};
-#[cfg(feature = "async")]
-pub use notifier_handle::{DispatchStats, NotifierHandle};
-pub use pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
-pub use process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch};
-#[cfg(feature = "signal")]
-pub use signal::CtrlC;
-#[cfg(feature = "async")]
-pub use spawner::{LaneFuture, Spawner};
-#[cfg(feature = "async")]
-pub use stream::EventStream;
-pub use tree::Outcome;
-pub use watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};
+pub use handlers::handler_failure::{FailureCause, HandlerFailure};
+pub use handlers::process_event::{
+    ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch,
+};
+pub use output::format;
+pub use types::error::{Error, ErrorKind, Result};
+pub use types::event::{Event, Wd};
+pub use types::event_kind::EventKind;
+pub use types::limits;
+pub use types::mask::Mask;
+pub use watches::watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};
 
 /// The executor crate of [`AsyncNotifier`]'s default executor and of the
 /// [`Spawner`] implementations, re-exported so its version always matches.
@@ -271,8 +237,8 @@ pub use futures_core;
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::event::RawEvent;
-    pub use crate::reader::{Bookkeep, encode_record, parse_records};
+    pub use crate::pipeline::reader::{Bookkeep, encode_record, parse_records};
+    pub use crate::types::event::RawEvent;
 }
 
 /// The README's and the porting guide's Rust blocks, compiled and run as doctests.

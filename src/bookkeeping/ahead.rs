@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 
-use crate::event::Wd;
-use crate::wd_hash::WdMap;
+use crate::bookkeeping::wd_hash::WdMap;
+use crate::types::event::Wd;
 
 /// Per watch, the names reported ahead and the batch of each.
 #[derive(Debug, Default)]

@@ -15,10 +15,10 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::{Bookkeeper, NewDir, Routed};
-use crate::event::{RawEvent, Wd};
-use crate::fs_view::FsView;
-use crate::mask::Mask;
-use crate::watch_table::WatchEntry;
+use crate::bookkeeping::watch_table::WatchEntry;
+use crate::kernel::fs_view::FsView;
+use crate::types::event::{RawEvent, Wd};
+use crate::types::mask::Mask;
 
 /// A `IN_MOVED_FROM` waiting for its `IN_MOVED_TO`.
 #[derive(Debug)]

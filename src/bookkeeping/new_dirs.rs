@@ -19,13 +19,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Bookkeeper, Routed};
-use crate::dir_list::is_gone;
-use crate::error::Error;
-use crate::event::{RawEvent, Wd};
-use crate::fs_view::FsView;
-use crate::mask::Mask;
-use crate::watch_table::{WatchEntry, WatchOptions, kernel_mask};
-use crate::wd_hash::WdMap;
+use crate::bookkeeping::watch_table::{WatchEntry, WatchOptions, kernel_mask};
+use crate::bookkeeping::wd_hash::WdMap;
+use crate::kernel::dir_list::is_gone;
+use crate::kernel::fs_view::FsView;
+use crate::types::error::Error;
+use crate::types::event::{RawEvent, Wd};
+use crate::types::mask::Mask;
 
 /// A directory to watch when the batch ends.
 #[derive(Debug, Clone)]

@@ -27,10 +27,10 @@ use hashbrown::HashTable;
 use hashbrown::hash_table::Entry as Slot;
 
 use super::Bookkeeper;
-use crate::event::{RawEvent, Wd};
-use crate::fs_view::{Entry, FsView};
-use crate::mask::Mask;
-use crate::watch_table::WatchEntry;
+use crate::bookkeeping::watch_table::WatchEntry;
+use crate::kernel::fs_view::{Entry, FsView};
+use crate::types::event::{RawEvent, Wd};
+use crate::types::mask::Mask;
 
 /// The top bit of a packed value: the entry is a directory.
 const DIR_BIT: u64 = 1 << 63;

@@ -19,12 +19,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Bookkeeper, Routed, Skip};
-use crate::dir_list::is_gone;
-use crate::error::Error;
-use crate::event::{Event, RawEvent, Wd};
-use crate::fs_view::{Entry, FsView};
-use crate::mask::Mask;
-use crate::watch_table::WatchOptions;
+use crate::bookkeeping::watch_table::WatchOptions;
+use crate::kernel::dir_list::is_gone;
+use crate::kernel::fs_view::{Entry, FsView};
+use crate::types::error::Error;
+use crate::types::event::{Event, RawEvent, Wd};
+use crate::types::mask::Mask;
 
 /// A notice (wd -1, no path) with greenwatch's own mask bit.
 fn notice(mask: Mask) -> Routed {
@@ -48,7 +48,7 @@ pub(crate) fn cap_error(path: &Path, max: usize, unwatched: usize) -> Error {
          {unwatched} directories are left unwatched until watches are freed or the cap raised \
          (WatchManager::retry_unwatched)"
     );
-    Error::new(crate::error::ErrorKind::WatchLimit, msg).with_path(path)
+    Error::new(crate::types::error::ErrorKind::WatchLimit, msg).with_path(path)
 }
 
 impl<F: FsView> Bookkeeper<F> {

@@ -8,8 +8,8 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use super::*;
-use crate::fs_view::fake::FakeFs;
-use crate::tree::Outcome;
+use crate::bookkeeping::fake_fs::FakeFs;
+use crate::bookkeeping::tree::Outcome;
 
 const CREATE_DIR: Mask = Mask::from_bits_retain(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
 const DELETE_DIR: Mask = Mask::from_bits_retain(Mask::IN_DELETE.bits() | Mask::IN_ISDIR.bits());

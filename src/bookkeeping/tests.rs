@@ -10,10 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::*;
-use crate::filter::ExcludeFilter;
-use crate::fs_view::fake::FakeFs;
-use crate::tree::Outcome;
-use crate::watch_table::WatchOptions;
+use crate::bookkeeping::fake_fs::FakeFs;
+use crate::bookkeeping::filter::ExcludeFilter;
+use crate::bookkeeping::tree::Outcome;
+use crate::bookkeeping::watch_table::WatchOptions;
 
 const fn or(a: Mask, b: Mask) -> Mask {
     Mask::from_bits_retain(a.bits() | b.bits())

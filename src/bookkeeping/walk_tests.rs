@@ -10,8 +10,8 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use super::*;
-use crate::fs_view::fake::FakeFs;
-use crate::tree::Outcome;
+use crate::bookkeeping::fake_fs::FakeFs;
+use crate::bookkeeping::tree::Outcome;
 
 const CREATE_DIR: Mask = Mask::IN_CREATE.union(Mask::IN_ISDIR);
 
@@ -89,7 +89,7 @@ fn the_cap_leaves_the_rest_of_a_walk_unwatched_with_one_error() {
     let errors: Vec<_> =
         out.iter().filter_map(|(_, o)| if let Outcome::Failed(e) = o { Some(e) } else { None }).collect();
     assert_eq!(errors.len(), 1, "{out:?}");
-    assert_eq!(errors[0].kind(), crate::ErrorKind::WatchLimit);
+    assert_eq!(errors[0].kind(), crate::types::error::ErrorKind::WatchLimit);
     let text = errors[0].to_string();
     assert!(text.contains("cap of 2 watches") && text.contains("3 directories are left unwatched"), "{text}");
     assert_eq!(watches(&bk), ["/w", "/w/a"]);

@@ -1,0 +1,453 @@
+//! The blocking [`Notifier`] (waiting in `ppoll(2)`), its [`StopHandle`], and [`ThreadedNotifier`].
+//!
+//! pyinotify counterpart: `Notifier` and `ThreadedNotifier`.
+
+use std::fmt;
+use std::os::fd::AsFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub use crate::blocking::stop_handle::StopHandle;
+use crate::handlers::handler_failure::{FailurePolicy, HandlerFailure};
+use crate::handlers::process_event::{Flow, ProcessEvent};
+use crate::pipeline::{Pipeline, dispatch_one};
+use crate::types::error::{Error, ErrorKind, Result};
+use crate::watches::watch_manager::WatchManager;
+
+/// Reads the inotify fd, applies the bookkeeping and calls the handlers, on the
+/// calling thread (pyinotify's `Notifier`).
+///
+/// Events go to their watch's own handler ([`AddWatch::proc_fun`]) or else to
+/// the default handler given here. The loop sleeps in the kernel (`ppoll(2)`)
+/// while nothing happens, with no timer.
+///
+/// [`AddWatch::proc_fun`]: crate::AddWatch::proc_fun
+///
+/// # Handler panics
+///
+/// pyinotify programs wrap their handlers in `try: … except Exception: print(…)`;
+/// here that is the default. A handler (default or per-watch) that panics is
+/// contained: its event is consumed and reported to
+/// [`on_handler_error`](Notifier::on_handler_error) (by default on standard
+/// error, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
+/// events queued after it stay queued and are dispatched next, and the loop goes
+/// on. The same handler gets the next events: if a panic can leave its state
+/// broken, set [`stop_on_handler_error`](Notifier::stop_on_handler_error), and
+/// `run` returns the failure as an [`ErrorKind::Stopped`] error while the events
+/// after it stay queued for a later `process_events`. (The panic hook still runs,
+/// so the panic message is printed as usual unless you replace the hook.)
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use greenwatch::{ErrorKind, Event, Mask, Notifier, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let failures = Arc::new(Mutex::new(Vec::new()));
+/// let log = failures.clone();
+/// let mut notifier = Notifier::new(wm, |ev: &Event| {
+///     if ev.name() == "bad" {
+///         panic!("cannot parse {}", ev.pathname().display());
+///     }
+/// })?
+/// .on_handler_error(move |f| log.lock().unwrap().push(f.to_string()))
+/// .stop_on_handler_error(true);
+/// std::fs::write(dir.path().join("bad"), "")?;
+/// let err = notifier.run().unwrap_err(); // the panic stopped the loop
+/// assert_eq!(err.kind(), ErrorKind::Stopped);
+/// assert!(failures.lock().unwrap()[0].ends_with("/bad"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Examples
+///
+/// ```no_run
+/// use greenwatch::{Mask, Notifier, PrintAllEvents, WatchManager};
+///
+/// let wm = WatchManager::new()?;
+/// wm.add_watch("/tmp", Mask::IN_CREATE | Mask::IN_DELETE).rec(true).auto_add(true).apply()?;
+/// Notifier::new(wm, PrintAllEvents::new())?.run()?;
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
+pub struct Notifier<H> {
+    pipeline: Pipeline,
+    handler: H,
+    stop: StopHandle,
+    read_freq: Duration,
+    timeout: Option<Duration>,
+    policy: FailurePolicy,
+    /// The failure that stopped the loop (with `stop_on_handler_error`).
+    fatal: Option<String>,
+}
+
+impl<H: ProcessEvent> Notifier<H> {
+    /// A notifier over `wm`'s fd with `default_handler` for events of watches
+    /// without their own handler, and for `IN_Q_OVERFLOW`.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of creating the wake-up eventfd (`EMFILE`: too many open files).
+    pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
+        let stop = StopHandle::new();
+        stop.waiter()?;
+        Ok(Notifier {
+            pipeline: Pipeline::new(wm),
+            handler: default_handler,
+            stop,
+            read_freq: Duration::ZERO,
+            timeout: None,
+            policy: FailurePolicy::default(),
+            fatal: None,
+        })
+    }
+
+    /// Uses `stop` (e.g. made with [`StopHandle::new`] before the notifier, and
+    /// already given to a handler) instead of the notifier's own handle. One
+    /// handle may stop several notifiers.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of creating the handle's wake-up eventfd, if it has none yet.
+    pub fn with_stop_handle(mut self, stop: StopHandle) -> Result<Self> {
+        stop.waiter()?;
+        self.stop = stop;
+        Ok(self)
+    }
+
+    /// Read at most once per `read_freq`, so events arrive in larger batches
+    /// (pyinotify's `read_freq`; the CLI's `-s` uses 5 s). A stop request still
+    /// ends the wait at once.
+    #[must_use]
+    pub fn with_read_freq(mut self, read_freq: Duration) -> Self {
+        self.read_freq = read_freq;
+        self
+    }
+
+    /// Read only once at least `bytes` bytes of events wait (pyinotify's
+    /// `threshold`, checked with `FIONREAD`). Combine with a read frequency: on
+    /// its own, the loop would wake up over and over while fewer bytes wait.
+    #[must_use]
+    pub fn with_threshold(mut self, bytes: usize) -> Self {
+        self.pipeline.threshold = bytes;
+        self
+    }
+
+    /// The default wait of [`Notifier::check_events`] and of each loop pass
+    /// (pyinotify's `timeout`); `None` waits until something happens.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Drops records identical to one already read since the last
+    /// `process_events` (pyinotify's `coalesce_events`). Default: `false`.
+    #[must_use]
+    #[doc(alias = "coalesce_events")]
+    pub fn with_coalesce_events(mut self, coalesce: bool) -> Self {
+        self.set_coalesce_events(coalesce);
+        self
+    }
+
+    /// Turns [`with_coalesce_events`](Notifier::with_coalesce_events) on or off
+    /// on a notifier in use, e.g. from a [`run_with`](Notifier::run_with) callback.
+    #[doc(alias = "coalesce_events")]
+    pub fn set_coalesce_events(&mut self, coalesce: bool) {
+        self.pipeline.set_coalesce(coalesce);
+    }
+
+    /// Calls `callback` with each handler panic (the event and the panic's
+    /// message) instead of the default report. See [Handler panics](Notifier#handler-panics).
+    #[must_use]
+    pub fn on_handler_error(mut self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
+        self.policy.report = Arc::new(callback);
+        self
+    }
+
+    /// `true`: the first handler panic stops the loop after it is reported;
+    /// [`Notifier::run`] returns it as an [`ErrorKind::Stopped`] error and
+    /// [`Notifier::process_events`] returns [`Flow::Stop`]. Default: `false`
+    /// (report it and go on with the next event).
+    #[must_use]
+    pub fn stop_on_handler_error(mut self, stop: bool) -> Self {
+        self.policy.stop = stop;
+        self
+    }
+
+    /// A handle that ends [`Notifier::run`] from any thread.
+    #[must_use]
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// The watch manager.
+    #[must_use]
+    pub fn watch_manager(&self) -> &WatchManager {
+        &self.pipeline.wm
+    }
+
+    /// The default handler (pyinotify's `proc_fun()`).
+    #[must_use]
+    #[doc(alias = "proc_fun")]
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The default handler, mutably.
+    #[must_use]
+    pub fn handler_mut(&mut self) -> &mut H {
+        &mut self.handler
+    }
+
+    /// Waits up to `timeout` (`None`: the notifier's default) until events can be
+    /// read or a stop is requested. True if events are waiting. While the stop
+    /// handle is stopped it returns at once, so a manual loop
+    /// (`while !stop.is_stopped() { … check_events(None)? … }`) ends promptly.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `ppoll`, passed through (`EINTR` resumes the wait).
+    pub fn check_events(&mut self, timeout: Option<Duration>) -> Result<bool> {
+        let waiter = self.stop.waiter()?;
+        let ready = waiter.wait(self.pipeline.wm.as_fd(), timeout.or(self.timeout))?;
+        if ready.woken && self.stop.is_stopped() {
+            waiter.wake(); // keep the wake-up for other notifiers sharing the handle
+        }
+        Ok(ready.readable)
+    }
+
+    /// Reads what the kernel holds, in one `read(2)` (nothing while fewer
+    /// bytes than the threshold wait). Returns the number of bytes read.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `read` or `ioctl(FIONREAD)`, passed through.
+    pub fn read_events(&mut self) -> Result<usize> {
+        Ok(self.pipeline.read()?)
+    }
+
+    /// Applies the bookkeeping to what was read and calls the handlers. Returns
+    /// [`Flow::Stop`] if a handler asked to stop (or panicked, with
+    /// [`stop_on_handler_error`](Notifier::stop_on_handler_error)); events after
+    /// it stay queued. A handler panic is contained and reported (see
+    /// [Handler panics](Notifier#handler-panics)).
+    pub fn process_events(&mut self) -> Flow {
+        self.pipeline.process_raw();
+        let flow = self.dispatch_queued();
+        self.pipeline.end_pass();
+        flow
+    }
+
+    /// Dispatches queued events until the queue is empty or a handler stops the
+    /// loop; a panic is reported, and consumes only its own event.
+    fn dispatch_queued(&mut self) -> Flow {
+        while let Some(routed) = self.pipeline.pop_routed() {
+            let handler = &mut self.handler;
+            match catch_unwind(AssertUnwindSafe(|| dispatch_one(&routed, handler))) {
+                Ok(Flow::Stop) => return Flow::Stop,
+                Ok(_) => {}
+                Err(payload) => {
+                    let failure = HandlerFailure::from_panic(routed.event, &*payload);
+                    (self.policy.report)(&failure);
+                    if self.policy.stop {
+                        self.fatal.get_or_insert_with(|| failure.to_string());
+                        return Flow::Stop;
+                    }
+                }
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Events processed but not yet dispatched (after a handler asked to stop).
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.pipeline.queued()
+    }
+
+    /// Processes events until a handler returns [`Flow::Stop`] or the
+    /// [`StopHandle`] is used (pyinotify's `loop()`).
+    ///
+    /// # Errors
+    ///
+    /// An OS error from waiting or reading; with
+    /// [`stop_on_handler_error`](Notifier::stop_on_handler_error), the handler
+    /// panic that stopped it ([`ErrorKind::Stopped`]). The notifier can be run
+    /// again after either.
+    #[doc(alias = "loop")]
+    pub fn run(&mut self) -> Result<()> {
+        self.run_with(|_| Flow::Continue)
+    }
+
+    /// Like [`Notifier::run`], calling `callback` after every pass (the first one
+    /// included, before any event, as pyinotify does); `Flow::Stop` ends the loop.
+    ///
+    /// # Errors
+    ///
+    /// As [`Notifier::run`].
+    pub fn run_with<F: FnMut(&mut Self) -> Flow>(&mut self, mut callback: F) -> Result<()> {
+        loop {
+            if self.process_events() == Flow::Stop || callback(self) == Flow::Stop || self.stop.is_stopped() {
+                return self.fatal.take().map_or(Ok(()), |m| Err(Error::new(ErrorKind::Stopped, m)));
+            }
+            let started = Instant::now();
+            if !self.check_events(None)? {
+                continue;
+            }
+            if let Some(rest) = self.read_freq.checked_sub(started.elapsed())
+                && !rest.is_zero()
+                && self.stop.wait_timeout(rest)
+            {
+                return Ok(());
+            }
+            self.read_events()?;
+        }
+    }
+}
+
+impl<H> fmt::Debug for Notifier<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notifier")
+            .field("watch_manager", &self.pipeline.wm)
+            .field("read_freq", &self.read_freq)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`Notifier`] on its own thread (pyinotify's `ThreadedNotifier`):
+/// [`start`](ThreadedNotifier::start), [`stop`](ThreadedNotifier::stop),
+/// [`join`](ThreadedNotifier::join). Dropping it stops and joins the thread.
+///
+/// A handler that panics is contained and reported as on a [`Notifier`] (see
+/// [Handler panics](Notifier#handler-panics)); the thread goes on, unless
+/// [`stop_on_handler_error`](Notifier::stop_on_handler_error) was set
+/// (configure it on a `Notifier` and use [`ThreadedNotifier::from_notifier`]),
+/// and then `stop`/`join` return the failure as [`ErrorKind::Stopped`].
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::{Mask, Stats, ThreadedNotifier, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let stats = Stats::new();
+/// let mut notifier = ThreadedNotifier::new(wm, stats.clone())?;
+/// notifier.start()?;
+/// notifier.stop()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ThreadedNotifier<H: Send + 'static> {
+    idle: Option<Notifier<H>>,
+    thread: Option<JoinHandle<(Notifier<H>, Result<()>)>>,
+    stop: StopHandle,
+}
+
+impl<H: ProcessEvent + Send + 'static> ThreadedNotifier<H> {
+    /// A notifier that will run on its own thread once started.
+    ///
+    /// # Errors
+    ///
+    /// As [`Notifier::new`].
+    pub fn new(wm: WatchManager, default_handler: H) -> Result<ThreadedNotifier<H>> {
+        ThreadedNotifier::from_notifier(Notifier::new(wm, default_handler)?)
+    }
+
+    /// Runs an already configured notifier (read frequency, timeout…) on a thread.
+    ///
+    /// # Errors
+    ///
+    /// None today; kept fallible for symmetry with `new`.
+    pub fn from_notifier(notifier: Notifier<H>) -> Result<ThreadedNotifier<H>> {
+        let stop = notifier.stop_handle();
+        Ok(ThreadedNotifier { idle: Some(notifier), thread: None, stop })
+    }
+
+    /// Starts the thread (named `greenwatch-notifier`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Stopped`] if it already runs; the OS error if the thread cannot be spawned.
+    pub fn start(&mut self) -> Result<()> {
+        let mut notifier =
+            self.idle.take().ok_or_else(|| Error::new(ErrorKind::Stopped, "the notifier is already running"))?;
+        notifier.stop.reset();
+        let thread = std::thread::Builder::new().name("greenwatch-notifier".into()).spawn(move || {
+            let result = notifier.run();
+            (notifier, result)
+        })?;
+        self.thread = Some(thread);
+        Ok(())
+    }
+
+    /// A handle to stop the thread's loop from anywhere (handlers included).
+    #[must_use]
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// True while the thread runs.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Stops the loop and waits for the thread. Calling it again does nothing.
+    ///
+    /// # Errors
+    ///
+    /// The loop's own error, or [`ErrorKind::Stopped`] if a handler panicked.
+    pub fn stop(&mut self) -> Result<()> {
+        self.stop.stop();
+        self.join()
+    }
+
+    /// Waits for the thread to end by itself (a handler returned [`Flow::Stop`],
+    /// or the stop handle was used).
+    ///
+    /// # Errors
+    ///
+    /// As [`ThreadedNotifier::stop`].
+    pub fn join(&mut self) -> Result<()> {
+        let Some(thread) = self.thread.take() else { return Ok(()) };
+        match thread.join() {
+            Ok((notifier, result)) => {
+                self.idle = Some(notifier);
+                result
+            }
+            Err(_) => Err(Error::new(ErrorKind::Stopped, "a handler panicked; the notifier thread ended")),
+        }
+    }
+
+    /// The default handler, once the thread has ended (`None` while it runs).
+    #[must_use]
+    pub fn handler(&self) -> Option<&H> {
+        self.idle.as_ref().map(Notifier::handler)
+    }
+
+    /// The default handler, mutably, once the thread has ended.
+    #[must_use]
+    pub fn handler_mut(&mut self) -> Option<&mut H> {
+        self.idle.as_mut().map(Notifier::handler_mut)
+    }
+}
+
+impl<H: Send + 'static> Drop for ThreadedNotifier<H> {
+    fn drop(&mut self) {
+        self.stop.stop();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl<H: Send + 'static> fmt::Debug for ThreadedNotifier<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadedNotifier").field("running", &self.thread.is_some()).finish_non_exhaustive()
+    }
+}

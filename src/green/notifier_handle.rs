@@ -1,0 +1,195 @@
+//! [`NotifierHandle`]: what a running async notifier shares with other tasks —
+//! stop, settle, per-watch async handlers, dispatch statistics.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::green::async_stop::AsyncStopHandle;
+use crate::green::settle::{self, SettleWaiter};
+use crate::handlers::async_process_event::{AsyncProcessEvent, AsyncProxy, DynAsyncHandler};
+use crate::handlers::handler_failure::{FailurePolicy, HandlerFailure};
+use crate::handlers::process_event::SharedHandler;
+use crate::types::error::{Error, ErrorKind, Result};
+use crate::types::event::Wd;
+use crate::watches::watch_manager::WatchManager;
+
+/// Counts kept while dispatching; see [`NotifierHandle::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DispatchStats {
+    /// Watch tasks alive now: one per watch whose events are queued or whose
+    /// handler call is waiting (see [`AsyncNotifier`](crate::AsyncNotifier)); a
+    /// watch's task ends once it has nothing to do, and the watch's next events
+    /// start a new one.
+    pub lanes: usize,
+    /// The most watch tasks alive at once.
+    pub lanes_high_water: usize,
+    /// The longest any watch's queue has been (never above the queue bound).
+    pub queue_high_water: usize,
+    /// Events handed to handlers (failed calls included).
+    pub delivered: u64,
+    /// Handler calls that returned an error or panicked.
+    pub failures: u64,
+    /// `IN_Q_OVERFLOW` events read.
+    pub overflows: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub lanes: AtomicUsize,
+    pub lanes_high_water: AtomicUsize,
+    pub high_water: AtomicUsize,
+    pub delivered: AtomicU64,
+    pub failures: AtomicU64,
+    pub overflows: AtomicU64,
+}
+
+/// State shared by a notifier (or stream), its watch tasks and its handles.
+pub(crate) struct Shared {
+    pub wm: WatchManager,
+    pub stop: AsyncStopHandle,
+    pub counters: Counters,
+    /// Settle requests waiting for their marker event, by the marker's wd.
+    pub settles: Mutex<HashMap<Wd, SettleWaiter>>,
+    /// Settle markers currently watched (they are in the watch table, but are no one's watch).
+    pub markers: AtomicUsize,
+    pub policy: Mutex<FailurePolicy>,
+    /// The failure that stopped the notifier, when it was set to stop on one.
+    pub fatal: Mutex<Option<String>>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn new(wm: WatchManager) -> Arc<Shared> {
+        Arc::new(Shared {
+            wm,
+            stop: AsyncStopHandle::new(),
+            counters: Counters::default(),
+            settles: Mutex::new(HashMap::new()),
+            markers: AtomicUsize::new(0),
+            policy: Mutex::new(FailurePolicy::default()),
+            fatal: Mutex::new(None),
+        })
+    }
+
+    /// Counts and reports a failed handler call; stops the notifier if so configured.
+    pub(crate) fn report(&self, failure: &HandlerFailure) {
+        self.counters.failures.fetch_add(1, Ordering::Relaxed);
+        let policy = lock(&self.policy).clone();
+        (policy.report)(failure);
+        if policy.stop {
+            lock(&self.fatal).get_or_insert_with(|| failure.to_string());
+            self.stop.stop();
+        }
+    }
+
+    /// The error `run` returns when a failure stopped it.
+    pub(crate) fn fatal_error(&self) -> Option<Error> {
+        lock(&self.fatal).clone().map(|m| Error::new(ErrorKind::Stopped, m))
+    }
+
+    /// Fails every waiting settle (the notifier stopped).
+    pub(crate) fn cancel_settles(&self) {
+        lock(&self.settles).clear();
+    }
+
+    pub(crate) fn note_queue_len(&self, len: usize) {
+        self.counters.high_water.fetch_max(len, Ordering::Relaxed);
+    }
+}
+
+/// A cloneable handle on an [`AsyncNotifier`](crate::AsyncNotifier) or
+/// [`EventStream`](crate::EventStream), usable from any thread or task
+/// (handlers included) while it runs.
+#[derive(Clone)]
+pub struct NotifierHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl NotifierHandle {
+    /// Stops the notifier (see [`AsyncStopHandle::stop`]).
+    pub fn stop(&self) {
+        self.shared.stop.stop();
+    }
+
+    /// True once stopped.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.shared.stop.is_stopped()
+    }
+
+    /// The stop handle.
+    #[must_use]
+    pub fn stop_handle(&self) -> AsyncStopHandle {
+        self.shared.stop.clone()
+    }
+
+    /// The watch manager (add or remove watches while the notifier runs).
+    #[must_use]
+    pub fn watch_manager(&self) -> &WatchManager {
+        &self.shared.wm
+    }
+
+    /// Counts kept while dispatching.
+    #[must_use]
+    pub fn stats(&self) -> DispatchStats {
+        let c = &self.shared.counters;
+        DispatchStats {
+            lanes: c.lanes.load(Ordering::Relaxed),
+            lanes_high_water: c.lanes_high_water.load(Ordering::Relaxed),
+            queue_high_water: c.high_water.load(Ordering::Relaxed),
+            delivered: c.delivered.load(Ordering::Relaxed),
+            failures: c.failures.load(Ordering::Relaxed),
+            overflows: c.overflows.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resolves once every change made before the call has been dispatched:
+    /// its events were handled (by an [`AsyncNotifier`](crate::AsyncNotifier)'s
+    /// handlers) or yielded (by an [`EventStream`](crate::EventStream)).
+    ///
+    /// It writes a uniquely named marker file (`.greenwatch-settle-<pid>-<n>`) in
+    /// the temporary directory, watches it through the same inotify instance and
+    /// opens it: the kernel queues that event after every earlier one, so once
+    /// the notifier reads it, everything before it has been read; the notifier
+    /// then waits until each watch's lane has passed that point. The marker and
+    /// its watch are removed afterwards and never reach a handler. No watched
+    /// directory is written to, and none is needed.
+    ///
+    /// Someone must be running the notifier (or polling the stream) meanwhile;
+    /// [`AsyncNotifier::settle`](crate::AsyncNotifier::settle) drives it itself.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Stopped`] if the notifier stops first; the I/O error of
+    /// creating or watching the marker.
+    pub async fn settle(&self) -> Result<()> {
+        settle::settle(&self.shared).await
+    }
+
+    /// Wraps an async handler so that it can be a watch's own handler:
+    /// pass the result to [`AddWatch::shared_proc_fun`](crate::AddWatch::shared_proc_fun).
+    /// Watches auto_add creates below that watch inherit it.
+    ///
+    /// Every async notifier or stream on the watch manager (not only this
+    /// one) calls the handler in the watch's turn, like the default one (see
+    /// [`AsyncNotifier`](crate::AsyncNotifier)): nothing is registered, so
+    /// nothing grows with each call. A blocking [`Notifier`](crate::Notifier)
+    /// given the same watch manager runs each call to completion with `block_on`
+    /// on its own thread.
+    pub fn async_proc_fun<H: AsyncProcessEvent + 'static>(&self, handler: H) -> SharedHandler {
+        let handler: Arc<dyn DynAsyncHandler> = Arc::new(handler);
+        SharedHandler::from_async(handler.clone(), AsyncProxy(handler))
+    }
+}
+
+impl fmt::Debug for NotifierHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotifierHandle").field("stopped", &self.is_stopped()).field("stats", &self.stats()).finish()
+    }
+}

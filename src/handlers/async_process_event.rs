@@ -1,0 +1,363 @@
+//! Async handlers: the [`AsyncProcessEvent`] trait, with pyinotify's per-event
+//! methods and family fallbacks, and the adapters that make closures and
+//! blocking [`ProcessEvent`] handlers async handlers too.
+//!
+//! pyinotify counterpart: `ProcessEvent`, as the seed's eventlet notifier used it
+//! (one green thread per handler call).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use crate::handlers::event_methods::event_methods;
+use crate::handlers::process_event::{Flow, ProcessEvent};
+use crate::types::event::Event;
+use crate::types::mask::Mask;
+
+pub use crate::handlers::handler_failure::HandlerError;
+
+/// What every [`AsyncProcessEvent`] method returns.
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// The future of one handler call, type-erased (used for per-watch handlers).
+pub(crate) type BoxedCall<'a> = Pin<Box<dyn Future<Output = Result<Flow, HandlerError>> + Send + 'a>>;
+
+/// The trait's per-event methods, from the table of `event_methods.rs`.
+macro_rules! async_methods {
+    ($($(#[$doc:meta])* [$($mask:ident)?] $name:ident => $fallback:ident;)*) => {$(
+        $(#[$doc])*
+        fn $name(&self, event: Event) -> impl Future<Output = HandlerResult> + Send {
+            self.$fallback(event)
+        }
+    )*};
+}
+
+/// [`dispatch_async`], from the same table.
+macro_rules! async_dispatch {
+    ($($(#[$doc:meta])* [$($mask:ident)?] $name:ident => $fallback:ident;)*) => {
+        /// Calls the method of `handler` that matches `event`'s mask (`IN_ISDIR` ignored).
+        ///
+        /// # Errors
+        ///
+        /// What the method returns.
+        pub async fn dispatch_async<H: AsyncProcessEvent + ?Sized>(handler: &H, event: Event) -> HandlerResult {
+            match event.mask() - Mask::IN_ISDIR {
+                $($(Mask::$mask => handler.$name(event).await,)?)*
+                _ => handler.process_default(event).await,
+            }
+        }
+    };
+}
+
+/// An async event handler with one method per event kind, dispatched as
+/// pyinotify does; the async twin of [`ProcessEvent`].
+///
+/// Implement the methods you need with `async fn`; the others fall back like
+/// the blocking trait's:
+///
+/// | method | falls back to |
+/// |---|---|
+/// | `process_in_close_write`, `process_in_close_nowrite` | `process_in_close` |
+/// | `process_in_moved_from`, `process_in_moved_to` | `process_in_moved` |
+/// | `process_in_move_self` | `process_in_move` |
+/// | `process_in_delete_self` | `process_in_delete` |
+/// | `process_in_q_overflow` | `process_in_q` |
+/// | every other, and each family method | `process_default` (does nothing) |
+///
+/// # Threads and tasks
+///
+/// Methods take `&self` and their futures must be `Send`: the trait requires
+/// `Send + Sync`, so a handler runs on any smol executor — the notifier's own
+/// one-thread executor, a [`LocalExecutor`](async_executor::LocalExecutor) you pass in, or a
+/// multi-threaded [`Executor`](async_executor::Executor). Keep mutable state in a
+/// `Mutex`, an atomic or an `async_lock` type (never hold a `std` guard across an
+/// `.await`). The notifier calls one watch's events one after the other, so
+/// `&self` is never shared by two calls *of the same watch* at once; different
+/// watches' calls do run concurrently.
+///
+/// # Errors and panics
+///
+/// A method that returns `Err` or panics is reported to the notifier's error
+/// callback ([`AsyncNotifier::on_handler_error`](crate::AsyncNotifier::on_handler_error));
+/// the next events are still delivered.
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::{AsyncProcessEvent, Event, HandlerResult, Mask};
+/// use std::sync::Mutex;
+///
+/// #[derive(Default)]
+/// struct Log(Mutex<Vec<String>>);
+///
+/// impl AsyncProcessEvent for Log {
+///     async fn process_in_close(&self, e: Event) -> HandlerResult {
+///         async_io::Timer::after(std::time::Duration::from_millis(1)).await; // any await
+///         self.0.lock().unwrap().push(format!("closed {}", e.pathname().display()));
+///         Ok(())
+///     }
+///     async fn process_default(&self, e: Event) -> HandlerResult {
+///         self.0.lock().unwrap().push(e.maskname().into_owned());
+///         Ok(())
+///     }
+/// }
+///
+/// let log = Log::default();
+/// smol::block_on(async {
+///     log.handle(Event::new(1, Mask::IN_CLOSE_WRITE, "/w", "a")).await.unwrap();
+///     log.handle(Event::new(1, Mask::IN_CREATE, "/w", "a")).await.unwrap();
+/// });
+/// assert_eq!(*log.0.lock().unwrap(), ["closed /w/a", "IN_CREATE"]);
+/// ```
+pub trait AsyncProcessEvent: Send + Sync {
+    /// Dispatches `event` to the method for its mask ([`dispatch_async`]);
+    /// override it to see every event first. [`Flow::Stop`] stops the notifier.
+    fn handle(&self, event: Event) -> impl Future<Output = Result<Flow, HandlerError>> + Send {
+        async move { dispatch_async(self, event).await.map(|()| Flow::Continue) }
+    }
+
+    /// Called for events no more specific method handles. Does nothing by default.
+    fn process_default(&self, event: Event) -> impl Future<Output = HandlerResult> + Send {
+        drop(event);
+        std::future::ready(Ok(()))
+    }
+
+    event_methods!(async_methods);
+}
+
+event_methods!(async_dispatch);
+
+/// What an async closure handler may return: `()`, [`Flow`], or a `Result` of
+/// either with any error convertible to [`HandlerError`].
+pub trait IntoHandlerResult {
+    /// The flow, or the error.
+    ///
+    /// # Errors
+    ///
+    /// The closure's error, boxed.
+    fn into_handler_result(self) -> Result<Flow, HandlerError>;
+}
+
+impl IntoHandlerResult for () {
+    fn into_handler_result(self) -> Result<Flow, HandlerError> {
+        Ok(Flow::Continue)
+    }
+}
+
+impl IntoHandlerResult for Flow {
+    fn into_handler_result(self) -> Result<Flow, HandlerError> {
+        Ok(self)
+    }
+}
+
+impl<T: IntoHandlerResult, E: Into<HandlerError>> IntoHandlerResult for Result<T, E> {
+    fn into_handler_result(self) -> Result<Flow, HandlerError> {
+        self.map_err(Into::into)?.into_handler_result()
+    }
+}
+
+/// Closures `Fn(Event) -> impl Future` are handlers: every event goes to the closure.
+///
+/// ```
+/// use greenwatch::{AsyncProcessEvent, Event, Mask};
+///
+/// let handler = |e: Event| async move { println!("{e}") };
+/// smol::block_on(handler.handle(Event::new(1, Mask::IN_CREATE, "/w", "a"))).unwrap();
+/// ```
+impl<F, Fut> AsyncProcessEvent for F
+where
+    F: Fn(Event) -> Fut + Send + Sync,
+    Fut: Future + Send,
+    Fut::Output: IntoHandlerResult,
+{
+    async fn handle(&self, event: Event) -> Result<Flow, HandlerError> {
+        self(event).await.into_handler_result()
+    }
+}
+
+/// No handler: events are dropped (useful with per-watch handlers only).
+impl AsyncProcessEvent for () {}
+
+impl<H: AsyncProcessEvent + ?Sized> AsyncProcessEvent for Arc<H> {
+    fn handle(&self, event: Event) -> impl Future<Output = Result<Flow, HandlerError>> + Send {
+        (**self).handle(event)
+    }
+}
+
+/// A blocking [`ProcessEvent`] used as an async handler: each event is handled
+/// inline, under a mutex, by the handler's `call` (its [`Flow::Stop`] stops the notifier).
+///
+/// Keep such handlers quick: while one runs, no other task of its thread does.
+///
+/// # Examples
+///
+/// ```
+/// use greenwatch::{AsyncNotifier, Stats, SyncHandler, WatchManager};
+///
+/// let stats = Stats::new();
+/// let notifier = AsyncNotifier::new(WatchManager::new()?, SyncHandler::new(stats.clone()))?;
+/// # drop(notifier);
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
+pub struct SyncHandler<H>(Mutex<H>);
+
+impl<H: ProcessEvent + Send> SyncHandler<H> {
+    /// Wraps a blocking handler.
+    pub fn new(handler: H) -> SyncHandler<H> {
+        SyncHandler(Mutex::new(handler))
+    }
+
+    /// The handler, back.
+    pub fn into_inner(self) -> H {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn call_sync(&self, event: &Event) -> Flow {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).handle(event)
+    }
+}
+
+impl<H: ProcessEvent + Send> AsyncProcessEvent for SyncHandler<H> {
+    // An `async fn`: the work happens when the future is polled, so a panic is caught with it.
+    async fn handle(&self, event: Event) -> Result<Flow, HandlerError> {
+        Ok(self.call_sync(&event))
+    }
+}
+
+impl<H> fmt::Debug for SyncHandler<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SyncHandler")
+    }
+}
+
+/// The object-safe form of [`AsyncProcessEvent`] the dispatch tasks hold.
+pub(crate) trait DynAsyncHandler: Send + Sync + 'static {
+    /// A call that borrows the handler.
+    fn dispatch(&self, event: Event) -> BoxedCall<'_>;
+
+    /// A call that owns (a reference to) the handler, so that it can move to another task.
+    fn dispatch_owned(self: Arc<Self>, event: Event) -> BoxedCall<'static>;
+}
+
+impl<H: AsyncProcessEvent + 'static> DynAsyncHandler for H {
+    fn dispatch(&self, event: Event) -> BoxedCall<'_> {
+        Box::pin(self.handle(event))
+    }
+
+    fn dispatch_owned(self: Arc<Self>, event: Event) -> BoxedCall<'static> {
+        Box::pin(async move { self.handle(event).await })
+    }
+}
+
+/// The blocking face of an async per-watch handler (see
+/// [`NotifierHandle::async_proc_fun`](crate::NotifierHandle::async_proc_fun)):
+/// an async notifier recognises it and calls the handler in the watch's turn;
+/// a blocking `Notifier` that meets it runs the call to completion with `block_on`.
+pub(crate) struct AsyncProxy(pub Arc<dyn DynAsyncHandler>);
+
+impl ProcessEvent for AsyncProxy {
+    fn handle(&mut self, event: &Event) -> Flow {
+        match async_io::block_on(self.0.dispatch(event.clone())) {
+            Ok(flow) => flow,
+            Err(err) => {
+                log::error!(target: "greenwatch", "handler failed on {event}: {err}");
+                Flow::Continue
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records which method ran, for every family rule.
+    #[derive(Default)]
+    struct Families(Mutex<Vec<&'static str>>);
+
+    impl Families {
+        fn push(&self, what: &'static str) -> HandlerResult {
+            self.0.lock().unwrap().push(what);
+            Ok(())
+        }
+    }
+
+    impl AsyncProcessEvent for Families {
+        async fn process_in_delete(&self, _: Event) -> HandlerResult {
+            self.push("delete")
+        }
+        async fn process_in_close(&self, _: Event) -> HandlerResult {
+            self.push("close")
+        }
+        async fn process_in_moved(&self, _: Event) -> HandlerResult {
+            self.push("moved")
+        }
+        async fn process_in_move(&self, _: Event) -> HandlerResult {
+            self.push("move")
+        }
+        async fn process_in_q(&self, _: Event) -> HandlerResult {
+            self.push("q")
+        }
+        async fn process_gw_resync_start(&self, _: Event) -> HandlerResult {
+            self.push("resync start")
+        }
+        async fn process_gw_resync_end(&self, _: Event) -> HandlerResult {
+            self.push("resync end")
+        }
+        async fn process_default(&self, _: Event) -> HandlerResult {
+            self.push("default")
+        }
+    }
+
+    fn run(h: &impl AsyncProcessEvent, mask: Mask) -> Result<Flow, HandlerError> {
+        futures_lite::future::block_on(h.handle(Event::new(1, mask, "/w", "x")))
+    }
+
+    #[test]
+    fn family_fallbacks_follow_pyinotify() {
+        let h = Families::default();
+        for m in [
+            Mask::IN_MOVED_FROM,
+            Mask::IN_MOVED_TO,
+            Mask::IN_CLOSE_WRITE,
+            Mask::IN_CLOSE_NOWRITE | Mask::IN_ISDIR,
+            Mask::IN_DELETE,
+            Mask::IN_DELETE_SELF,
+            Mask::IN_MOVE_SELF,
+            Mask::IN_Q_OVERFLOW,
+            Mask::IN_IGNORED,
+            Mask::IN_CREATE,
+            Mask::GW_RESYNC_START,
+            Mask::GW_RESYNC_END,
+        ] {
+            let _ = run(&h, m).unwrap();
+        }
+        let got = h.0.lock().unwrap().clone();
+        let want = ["moved", "moved", "close", "close", "delete", "delete", "move", "q", "default", "default"];
+        assert_eq!(got, [&want[..], &["resync start", "resync end"]].concat());
+    }
+
+    #[test]
+    fn closures_return_unit_flow_or_results() {
+        assert_eq!(run(&|_: Event| async {}, Mask::IN_CREATE).unwrap(), Flow::Continue);
+        assert_eq!(run(&|_: Event| async { Flow::Stop }, Mask::IN_CREATE).unwrap(), Flow::Stop);
+        let failing = |_: Event| async { Err::<(), _>(std::io::Error::other("boom")) };
+        assert_eq!(run(&failing, Mask::IN_CREATE).unwrap_err().to_string(), "boom");
+    }
+
+    #[test]
+    fn sync_handlers_keep_their_flow() {
+        let h = SyncHandler::new(|e: &Event| if e.name() == "x" { Flow::Stop } else { Flow::Continue });
+        assert_eq!(run(&h, Mask::IN_CREATE).unwrap(), Flow::Stop);
+        assert_eq!(run(&Arc::new(()), Mask::IN_CREATE).unwrap(), Flow::Continue);
+    }
+
+    #[test]
+    fn the_proxy_runs_async_handlers_for_blocking_notifiers() {
+        let h = Arc::new(Families::default());
+        let mut proxy = AsyncProxy(h.clone());
+        assert_eq!(proxy.handle(&Event::new(1, Mask::IN_MOVED_TO, "/w", "x")), Flow::Continue);
+        assert_eq!(*h.0.lock().unwrap(), ["moved"]);
+    }
+}

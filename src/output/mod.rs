@@ -1,0 +1,8 @@
+//! Text forms of events shared by the CLI and users (JSON lines, pyinotify's
+//! line) and, with feature `serde`, their serde forms.
+//!
+//! Uses `types`. Used by users and the `greenwatch` binary.
+
+pub mod format;
+#[cfg(feature = "serde")]
+pub(crate) mod serde_impls;

@@ -1,0 +1,163 @@
+//! The pipeline every front-end shares: read → bookkeeping → queue of routed events.
+//!
+//! The front-ends (`Notifier`, `ThreadedNotifier`, `AsyncNotifier`, the event
+//! stream) differ only in how they wait for the fd and how they stop.
+//! pyinotify counterpart: the body of `Notifier.read_events` and `process_events`.
+//!
+//! This folder is the core every front-end drives: the reader (one `read(2)`,
+//! records parsed in place, batching, coalescing), then the bookkeeping, then a
+//! queue of routed events. No front-end repeats a rule about events.
+//!
+//! Uses `types`, `kernel`, `handlers`, `bookkeeping`, `watches`. Used by the
+//! blocking and the green front-ends.
+
+use std::collections::VecDeque;
+use std::io;
+
+use crate::bookkeeping::Routed;
+use crate::handlers::process_event::{Flow, ProcessEvent};
+use crate::pipeline::reader::{Coalescer, Reader};
+use crate::watches::watch_manager::WatchManager;
+
+pub(crate) mod reader;
+/// Reader, bookkeeping and the queue of events awaiting dispatch.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    pub wm: WatchManager,
+    reader: Reader,
+    queue: VecDeque<Routed>,
+    scratch: Vec<Routed>,
+    coalescer: Option<Coalescer>,
+    pub threshold: usize,
+    /// Walk new directories in steps of this many (the async front-ends), not
+    /// all at the end of the batch that announced them.
+    pub walk_budget: Option<usize>,
+}
+
+/// How many directories one step of a walk watches and lists in the async
+/// front-ends (a few hundred microseconds on a local disk).
+#[cfg(feature = "async")]
+pub(crate) const WALK_STEP_DIRS: usize = 16;
+
+impl Pipeline {
+    pub(crate) fn new(wm: WatchManager) -> Pipeline {
+        Pipeline {
+            wm,
+            reader: Reader::default(),
+            queue: VecDeque::new(),
+            scratch: Vec::new(),
+            coalescer: None,
+            threshold: 0,
+            walk_budget: None,
+        }
+    }
+
+    /// One read of what the kernel holds (nothing below the threshold). Returns the bytes read.
+    pub(crate) fn read(&mut self) -> io::Result<usize> {
+        let book = self.wm.lock();
+        self.reader.read(&book.fs.inotify, self.threshold)
+    }
+
+    /// True if the last read left the kernel queue empty (false before the first).
+    #[cfg(feature = "async")]
+    pub(crate) fn drained(&self) -> bool {
+        self.reader.drained()
+    }
+
+    /// Caps the bytes of one read (see `Reader::set_read_size`).
+    #[cfg(feature = "async")]
+    pub(crate) fn set_read_size(&mut self, bytes: usize) {
+        self.reader.set_read_size(bytes);
+    }
+
+    /// Runs the bookkeeping over every buffered record; the events join the queue.
+    /// Returns how many were queued.
+    pub(crate) fn process_raw(&mut self) -> usize {
+        if self.reader.is_empty() {
+            return 0;
+        }
+        let mut book = self.wm.lock();
+        for raw in self.reader.records() {
+            if self.coalescer.as_mut().is_none_or(|c| c.first_time(&raw)) {
+                book.process(raw, &mut self.scratch);
+            }
+        }
+        match self.walk_budget {
+            Some(budget) => {
+                book.start_end_batch(self.reader.drained());
+                book.walk_step(budget, &mut self.scratch);
+            }
+            None => book.end_batch(self.reader.drained(), &mut self.scratch),
+        }
+        drop(book);
+        self.reader.clear();
+        let n = self.scratch.len();
+        self.queue.extend(self.scratch.drain(..));
+        n
+    }
+
+    /// True while a walk a batch left pending has steps to go (see `walk_step`).
+    #[cfg(feature = "async")]
+    pub(crate) fn walk_pending(&self) -> bool {
+        self.walk_budget.is_some() && self.wm.lock().walk_pending()
+    }
+
+    /// One bounded step of a walk a batch left pending (see `walk_budget`); its
+    /// events join the queue. `None` if no walk is pending.
+    #[cfg(feature = "async")]
+    pub(crate) fn walk_step(&mut self) -> Option<usize> {
+        let budget = self.walk_budget?;
+        let mut book = self.wm.lock();
+        if !book.walk_pending() {
+            return None;
+        }
+        book.walk_step(budget, &mut self.scratch);
+        drop(book);
+        let n = self.scratch.len();
+        self.queue.extend(self.scratch.drain(..));
+        Some(n)
+    }
+
+    /// Runs an overflow resync now (after an overflow of a user-space queue);
+    /// its events join the queue. Returns how many were queued.
+    #[allow(dead_code)] // for the async core's bounded queues
+    pub(crate) fn resync(&mut self) -> usize {
+        let mut out = Vec::new();
+        self.wm.lock().resync(&mut out);
+        let n = out.len();
+        self.queue.extend(out);
+        n
+    }
+
+    /// How many events wait for dispatch.
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Takes the next queued event without dispatching it (the async front-ends
+    /// route it to a watch's task, or yield it from a stream).
+    #[inline]
+    pub(crate) fn pop_routed(&mut self) -> Option<Routed> {
+        self.queue.pop_front()
+    }
+
+    /// Turns pyinotify's coalescing on or off (off clears the set).
+    pub(crate) fn set_coalesce(&mut self, on: bool) {
+        self.coalescer = on.then(Coalescer::default);
+    }
+
+    /// Called after every `process_events`: the coalescing set starts afresh.
+    pub(crate) fn end_pass(&mut self) {
+        if let Some(c) = &mut self.coalescer {
+            c.clear();
+        }
+    }
+}
+
+/// Sends one event to its watch's handler, or to `default`.
+pub(crate) fn dispatch_one<H: ProcessEvent + ?Sized>(routed: &Routed, default: &mut H) -> Flow {
+    match &routed.handler {
+        Some(handler) => handler.handle(&routed.event),
+        None => default.handle(&routed.event),
+    }
+}
