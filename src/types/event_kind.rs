@@ -26,8 +26,8 @@ use crate::types::mask::Mask;
 /// | `IN_Q_OVERFLOW` | [`Overflow`](EventKind::Overflow) |
 /// | `IN_MOVE_SELF`, `IN_IGNORED`, `IN_UNMOUNT`, `GW_RESYNC_START`, `GW_RESYNC_END`, several bits at once | [`Other`](EventKind::Other) |
 ///
-/// Whether the subject is a directory is [`Event::dir`], and whether an overflow
-/// rescan made the event up is [`Event::recovered`]; neither changes the kind.
+/// Whether the subject is a directory is [`Event::is_dir`], and whether an overflow
+/// rescan made the event up is [`Event::is_recovered`]; neither changes the kind.
 ///
 /// # Examples
 ///

@@ -2,7 +2,7 @@
 //! directories) moved into a recursive auto_add watch is watched and reported
 //! whole, while a 2 ms timer task on the same thread keeps its turns. The timer's
 //! longest gap is printed (run with `--nocapture`; the figure to publish comes
-//! from a release build: `cargo test --release --test walk_steps -- --nocapture`);
+//! from a release build: `cargo test --release --test green walk_steps:: -- --nocapture`);
 //! speed targets are not asserted in tests.
 
 use std::cell::Cell;
