@@ -5,51 +5,18 @@
 //! notifier's own executor and on a `LocalExecutor` (inline calls), and on an
 //! `Executor` of two threads (every event through its watch's task).
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use async_executor::LocalExecutor;
-use futures_lite::future;
 use greenwatch::{
     AsyncNotifier, AsyncProcessEvent, AsyncStopHandle, Event, HandlerResult, Mask, NotifierHandle, WatchManager,
 };
 
-use crate::async_common::{Recorder, Workers, deadline};
+use crate::async_common::{EXECS, Exec, Recorder, drive};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// Where the watch tasks run.
-#[derive(Clone, Copy, Debug)]
-enum Exec {
-    Own,
-    Local,
-    Threads,
-}
-
-const EXECS: [Exec; 3] = [Exec::Own, Exec::Local, Exec::Threads];
-
-/// Runs `notifier` on `exec` alongside `body`, which must stop it; returns `body`'s output.
-fn drive<T>(exec: Exec, notifier: AsyncNotifier, body: impl Future<Output = T>) -> T {
-    let (run, out) = match exec {
-        Exec::Own => smol::block_on(deadline(future::zip(notifier.run(), body))),
-        Exec::Local => {
-            let ex = LocalExecutor::new();
-            let notifier = notifier.with_executor(&ex);
-            smol::block_on(deadline(ex.run(future::zip(notifier.run(), body))))
-        }
-        Exec::Threads => {
-            let workers = Workers::start(2);
-            let out = smol::block_on(deadline(future::zip(notifier.with_executor(workers.ex.clone()).run(), body)));
-            workers.join();
-            out
-        }
-    };
-    run.unwrap_or_else(|e| panic!("run failed on {exec:?}: {e}"));
-    out
-}
 
 fn names(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("f{i:03}")).collect()

@@ -7,42 +7,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use async_executor::LocalExecutor;
-use futures_lite::future;
 use greenwatch::{AsyncNotifier, AsyncProcessEvent, Event, HandlerResult, Mask, NotifierHandle, WatchManager};
 
-use crate::async_common::{Recorder, Workers, deadline, touch_all};
+use crate::async_common::{EXECS, Recorder, deadline, drive, touch_all};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-#[derive(Clone, Copy, Debug)]
-enum Exec {
-    Own,
-    Local,
-    Threads,
-}
-
-const EXECS: [Exec; 3] = [Exec::Own, Exec::Local, Exec::Threads];
-
-/// Runs `notifier` on `exec` alongside `body`, which must stop it.
-fn drive<T>(exec: Exec, notifier: AsyncNotifier, body: impl Future<Output = T>) -> T {
-    let (run, out) = match exec {
-        Exec::Own => smol::block_on(deadline(future::zip(notifier.run(), body))),
-        Exec::Local => {
-            let ex = LocalExecutor::new();
-            let notifier = notifier.with_executor(&ex);
-            smol::block_on(deadline(ex.run(future::zip(notifier.run(), body))))
-        }
-        Exec::Threads => {
-            let workers = Workers::start(2);
-            let out = smol::block_on(deadline(future::zip(notifier.with_executor(workers.ex.clone()).run(), body)));
-            workers.join();
-            out
-        }
-    };
-    run.unwrap_or_else(|e| panic!("run failed on {exec:?}: {e}"));
-    out
-}
 
 /// Waits (with the default deadline) until `cond` holds, looking every millisecond.
 async fn until(cond: impl Fn() -> bool) {

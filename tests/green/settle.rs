@@ -8,44 +8,17 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use async_executor::LocalExecutor;
-use futures_lite::future;
 use greenwatch::{
     AsyncNotifier, AsyncProcessEvent, ErrorKind, Event, HandlerResult, Mask, NotifierHandle, WatchManager,
 };
 
-use crate::async_common::{Recorder, Workers, deadline};
+use crate::async_common::{self, EXECS, Exec, Recorder};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-#[derive(Clone, Copy, Debug)]
-enum Exec {
-    Own,
-    Local,
-    Threads,
-}
-
-const EXECS: [Exec; 3] = [Exec::Own, Exec::Local, Exec::Threads];
-
-/// Runs `notifier` (budget 1) on `exec` alongside `body`, which must stop it.
+/// Runs `notifier` with a budget of 1 on `exec` alongside `body`, which must stop it.
 fn drive<T>(exec: Exec, notifier: AsyncNotifier, body: impl Future<Output = T>) -> T {
-    let notifier = notifier.with_budget(1);
-    let (run, out) = match exec {
-        Exec::Own => smol::block_on(deadline(future::zip(notifier.run(), body))),
-        Exec::Local => {
-            let ex = LocalExecutor::new();
-            let notifier = notifier.with_executor(&ex);
-            smol::block_on(deadline(ex.run(future::zip(notifier.run(), body))))
-        }
-        Exec::Threads => {
-            let workers = Workers::start(2);
-            let out = smol::block_on(deadline(future::zip(notifier.with_executor(workers.ex.clone()).run(), body)));
-            workers.join();
-            out
-        }
-    };
-    run.unwrap_or_else(|e| panic!("run failed on {exec:?}: {e}"));
-    out
+    async_common::drive(exec, notifier.with_budget(1), body)
 }
 
 /// Records each event after a short wait, so that handling lags behind routing.

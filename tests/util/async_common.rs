@@ -118,3 +118,39 @@ impl Workers {
         self.threads.into_iter().for_each(|t| t.join().unwrap());
     }
 }
+
+/// Where a test runs the notifier's watch tasks.
+#[derive(Clone, Copy, Debug)]
+pub enum Exec {
+    /// The notifier's own executor.
+    Own,
+    /// A `LocalExecutor` on the test's thread.
+    Local,
+    /// An `Executor` run by two worker threads.
+    Threads,
+}
+
+/// Every [`Exec`], for tests that hold on each.
+pub const EXECS: [Exec; 3] = [Exec::Own, Exec::Local, Exec::Threads];
+
+/// Runs `notifier` on `exec` alongside `body`, which must stop it; returns
+/// `body`'s output. Both run within [`DEADLINE`].
+pub fn drive<T>(exec: Exec, notifier: greenwatch::AsyncNotifier, body: impl Future<Output = T>) -> T {
+    use futures_lite::future;
+    let (run, out) = match exec {
+        Exec::Own => smol::block_on(deadline(future::zip(notifier.run(), body))),
+        Exec::Local => {
+            let ex = async_executor::LocalExecutor::new();
+            let notifier = notifier.with_executor(&ex);
+            smol::block_on(deadline(ex.run(future::zip(notifier.run(), body))))
+        }
+        Exec::Threads => {
+            let workers = Workers::start(2);
+            let out = smol::block_on(deadline(future::zip(notifier.with_executor(workers.ex.clone()).run(), body)));
+            workers.join();
+            out
+        }
+    };
+    run.unwrap_or_else(|e| panic!("run failed on {exec:?}: {e}"));
+    out
+}
