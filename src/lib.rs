@@ -212,9 +212,8 @@ pub use handlers::async_process_event::{
     AsyncProcessEvent, HandlerError, HandlerResult, IntoHandlerResult, SyncHandler, dispatch_async,
 };
 pub use handlers::handler_failure::{FailureCause, HandlerFailure};
-pub use handlers::process_event::{
-    ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch,
-};
+pub use handlers::process_event::{ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, Stats, dispatch};
+pub use handlers::shared_handler::SharedHandler;
 pub use output::format;
 pub use types::error::{Error, ErrorKind, Result};
 pub use types::event::{Event, Wd};

@@ -19,12 +19,13 @@ use crate::green::async_source::{AsyncSource, Fill};
 use crate::green::async_stop::AsyncStopHandle;
 use crate::green::budget::Budget;
 use crate::green::lanes::Router;
-use crate::green::notifier_handle::{NotifierHandle, Shared, lock};
+use crate::green::notifier_handle::NotifierHandle;
+use crate::green::shared::{Shared, lock};
 use crate::green::spawner::Spawner;
 use crate::green::stream::EventStream;
 use crate::handlers::async_process_event::AsyncProcessEvent;
 use crate::handlers::handler_failure::HandlerFailure;
-use crate::handlers::process_event::SharedHandler;
+use crate::handlers::shared_handler::SharedHandler;
 use crate::types::error::{Error, ErrorKind, Result};
 use crate::watches::watch_manager::WatchManager;
 

@@ -24,6 +24,8 @@ pub(crate) mod moves_stream;
 pub(crate) mod notifier_handle;
 #[cfg(feature = "async")]
 pub(crate) mod settle;
+#[cfg(feature = "async")]
+pub(crate) mod shared;
 #[cfg(feature = "signal")]
 pub(crate) mod signal;
 #[cfg(feature = "async")]

@@ -7,6 +7,11 @@
 
 #[cfg(feature = "async")]
 pub(crate) mod async_process_event;
+#[cfg(feature = "async")]
+pub(crate) mod dyn_handler;
 pub(crate) mod event_methods;
+#[cfg(test)]
+pub(crate) mod family_tests;
 pub(crate) mod handler_failure;
 pub(crate) mod process_event;
+pub(crate) mod shared_handler;

@@ -9,8 +9,6 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-#[cfg(feature = "async")]
-use crate::handlers::async_process_event::DynAsyncHandler;
 use crate::handlers::event_methods::event_methods;
 use crate::types::event::Event;
 use crate::types::mask::Mask;
@@ -464,131 +462,12 @@ impl fmt::Display for Stats {
     }
 }
 
-/// A handler shared between the watch table and a notifier (a watch's own
-/// handler, pyinotify's `proc_fun`). Cloning shares the same handler.
-///
-/// ```
-/// use greenwatch::{Event, Mask, SharedHandler, Stats};
-///
-/// let stats = Stats::new();
-/// let shared = SharedHandler::new(stats.clone());
-/// let other = shared.clone(); // e.g. given to a second watch's `shared_proc_fun`
-/// let _ = other.handle(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
-/// assert!(shared.ptr_eq(&other));
-/// assert_eq!(stats.count("IN_CREATE"), 1);
-/// ```
-#[derive(Clone)]
-pub struct SharedHandler {
-    handler: Arc<Mutex<dyn ProcessEvent + Send>>,
-    /// The async handler behind it, for an async per-watch handler: every
-    /// async notifier calls it in the watch's turn.
-    #[cfg(feature = "async")]
-    async_handler: Option<Arc<dyn DynAsyncHandler>>,
-}
-
-impl SharedHandler {
-    /// Wraps `handler` so that several watches can share it.
-    pub fn new<H: ProcessEvent + Send + 'static>(handler: H) -> SharedHandler {
-        SharedHandler {
-            handler: Arc::new(Mutex::new(handler)),
-            #[cfg(feature = "async")]
-            async_handler: None,
-        }
-    }
-
-    /// An async handler's shared form: async notifiers call it as such; a
-    /// blocking one runs each call to completion through `proxy`.
-    #[cfg(feature = "async")]
-    pub(crate) fn from_async<P: ProcessEvent + Send + 'static>(
-        handler: Arc<dyn DynAsyncHandler>,
-        proxy: P,
-    ) -> SharedHandler {
-        SharedHandler { handler: Arc::new(Mutex::new(proxy)), async_handler: Some(handler) }
-    }
-
-    /// The async handler behind it, if it is an async one.
-    #[cfg(feature = "async")]
-    #[inline]
-    pub(crate) fn async_handler(&self) -> Option<&Arc<dyn DynAsyncHandler>> {
-        self.async_handler.as_ref()
-    }
-
-    /// Dispatches one event to the shared handler.
-    pub fn handle(&self, event: &Event) -> Flow {
-        let mut guard = self.handler.lock().unwrap_or_else(|e| e.into_inner());
-        guard.handle(event)
-    }
-
-    /// True if both share one handler.
-    #[must_use]
-    pub fn ptr_eq(&self, other: &SharedHandler) -> bool {
-        Arc::ptr_eq(&self.handler, &other.handler)
-    }
-}
-
-impl fmt::Debug for SharedHandler {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SharedHandler")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Records which method ran, for every family rule.
-    #[derive(Default)]
-    struct Families(Vec<&'static str>);
-
-    impl ProcessEvent for Families {
-        fn process_in_delete(&mut self, _: &Event) -> Flow {
-            self.0.push("delete");
-            Flow::Continue
-        }
-        fn process_in_close(&mut self, _: &Event) -> Flow {
-            self.0.push("close");
-            Flow::Continue
-        }
-        fn process_in_moved(&mut self, _: &Event) -> Flow {
-            self.0.push("moved");
-            Flow::Continue
-        }
-        fn process_in_move(&mut self, _: &Event) -> Flow {
-            self.0.push("move");
-            Flow::Continue
-        }
-        fn process_in_q(&mut self, _: &Event) -> Flow {
-            self.0.push("q");
-            Flow::Continue
-        }
-        fn process_default(&mut self, _: &Event) -> Flow {
-            self.0.push("default");
-            Flow::Continue
-        }
-    }
-
     fn run(h: &mut impl ProcessEvent, mask: Mask) {
         let _ = h.handle(&Event::new(1, mask, "/w", "x"));
-    }
-
-    #[test]
-    fn family_fallbacks_follow_pyinotify() {
-        let mut h = Families::default();
-        for m in [
-            Mask::IN_MOVED_FROM,
-            Mask::IN_MOVED_TO,
-            Mask::IN_CLOSE_WRITE,
-            Mask::IN_CLOSE_NOWRITE | Mask::IN_ISDIR,
-            Mask::IN_DELETE,
-            Mask::IN_DELETE_SELF,
-            Mask::IN_MOVE_SELF,
-            Mask::IN_Q_OVERFLOW,
-            Mask::IN_IGNORED,
-            Mask::IN_CREATE,
-        ] {
-            run(&mut h, m);
-        }
-        assert_eq!(h.0, ["moved", "moved", "close", "close", "delete", "delete", "move", "q", "default", "default"]);
     }
 
     #[test]
