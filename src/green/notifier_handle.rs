@@ -11,6 +11,8 @@ use crate::green::shared::Shared;
 use crate::handlers::async_process_event::AsyncProcessEvent;
 use crate::handlers::dyn_handler::{AsyncProxy, DynAsyncHandler};
 use crate::handlers::shared_handler::SharedHandler;
+#[allow(unused_imports)] // for the docs' links
+use crate::types::error::ErrorKind;
 use crate::types::error::Result;
 use crate::watches::watch_manager::WatchManager;
 
