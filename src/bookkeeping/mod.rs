@@ -322,8 +322,4 @@ impl<F: FsView> Bookkeeper<F> {
 }
 
 #[cfg(test)]
-mod recovery_tests;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod walk_tests;

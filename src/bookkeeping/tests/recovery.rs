@@ -4,15 +4,9 @@
 //!
 //! Events are rendered `MASKNAME pathname`, with `R ` in front of recovered ones.
 
-use std::ffi::OsStr;
 use std::path::Path;
 
 use super::*;
-use crate::bookkeeping::fake_fs::FakeFs;
-use crate::bookkeeping::tree::Outcome;
-
-const CREATE_DIR: Mask = Mask::from_bits_retain(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
-const DELETE_DIR: Mask = Mask::from_bits_retain(Mask::IN_DELETE.bits() | Mask::IN_ISDIR.bits());
 
 fn render(r: &Routed) -> String {
     let ev = &r.event;
@@ -22,24 +16,11 @@ fn render(r: &Routed) -> String {
 
 /// A bookkeeper with recovery on, watching `/w` (rec, auto_add) for `mask`.
 fn watching(tree: &[&str], mask: Mask) -> Bookkeeper<FakeFs> {
-    let mut fs = FakeFs::with(tree);
-    fs.add("/w/");
-    let mut bk = Bookkeeper::new(fs);
-    bk.recovery = true;
-    let options = WatchOptions { mask, rec: true, auto_add: true, ..Default::default() };
-    let mut out = Vec::new();
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    assert!(out.iter().all(|(_, o)| o.wd().is_some()), "{out:?}");
-    bk
+    bookkeeper_watching(tree, mask, true)
 }
 
 fn batch(bk: &mut Bookkeeper<FakeFs>, records: &[(Wd, Mask, &str)]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (wd, mask, name) in records {
-        bk.process(RawEvent { wd: *wd, mask: *mask, cookie: 0, name: OsStr::new(name) }, &mut out);
-    }
-    bk.end_batch(true, &mut out);
-    out.iter().map(render).collect()
+    batch_rendered(bk, records, render)
 }
 
 /// An overflow batch: the overflow and the notices in place, the resync's
@@ -51,14 +32,6 @@ fn overflow(bk: &mut Bookkeeper<FakeFs>) -> Vec<String> {
     let n = events.len();
     events[2..n - 1].sort();
     events.drain(2..n - 1).collect()
-}
-
-fn watches(bk: &Bookkeeper<FakeFs>) -> Vec<String> {
-    bk.table.iter().map(|e| e.path.display().to_string()).collect()
-}
-
-fn wd(bk: &Bookkeeper<FakeFs>, path: &str) -> Wd {
-    bk.table.wd_of(Path::new(path)).unwrap()
 }
 
 /// `rm -r`: the nodes go, and the kernel drops the watches of deleted inodes.
