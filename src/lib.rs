@@ -187,7 +187,9 @@ mod green;
 // Text forms of events for the CLI and users.
 mod output;
 
-pub use blocking::notifier::{Notifier, StopHandle, ThreadedNotifier};
+pub use blocking::notifier::Notifier;
+pub use blocking::stop_handle::StopHandle;
+pub use blocking::threaded::ThreadedNotifier;
 pub use bookkeeping::filter::ExcludeFilter;
 pub use bookkeeping::pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
 pub use bookkeeping::tree::Outcome;

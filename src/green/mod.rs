@@ -15,6 +15,8 @@ pub(crate) mod async_stop;
 #[cfg(feature = "async")]
 pub(crate) mod budget;
 #[cfg(feature = "async")]
+pub(crate) mod drive;
+#[cfg(feature = "async")]
 pub(crate) mod lanes;
 #[cfg(feature = "async")]
 pub(crate) mod local_notifier;

@@ -1,7 +1,8 @@
 //! [`Shared`]: the state a running async notifier (or stream) shares with its
 //! watch tasks and its [`NotifierHandle`](crate::NotifierHandle)s — the watch
 //! manager, the stop, the counters, the settle requests waiting for their
-//! marker, the failure policy.
+//! marker, the failure policy — and [`StopOnDrop`], what a notifier dropped
+//! mid-run leaves behind.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -89,4 +90,24 @@ impl Shared {
 pub(crate) struct SettleWaiter {
     pub path: PathBuf,
     pub done: Sender<()>,
+}
+
+/// Dropping it stops `Shared`'s handle (waking every `stopped()` waiter) and
+/// fails its pending settles: what a notifier dropped mid-run leaves behind.
+pub(crate) struct StopOnDrop(pub Option<Arc<Shared>>);
+
+impl StopOnDrop {
+    /// Hands the duty over (to a stream, which does the same on drop).
+    pub(crate) fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.take() {
+            shared.stop.stop();
+            shared.cancel_settles();
+        }
+    }
 }
