@@ -49,6 +49,22 @@ fn build_examples() -> PathBuf {
     profile_dir.join("examples")
 }
 
+/// Takes `child`'s piped stdout and sends its lines, as they come, on the
+/// returned channel (read on a thread of its own until the pipe closes).
+pub fn stdout_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    use std::io::BufRead as _;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
 /// Waits for `child` on a thread of its own; kills it if `deadline` passes first.
 fn wait_with_deadline(mut child: Child, deadline: Duration) -> ExitStatus {
     let pid = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
