@@ -195,3 +195,16 @@ fn watches(bk: &Bookkeeper<FakeFs>) -> Vec<String> {
 fn wd(bk: &Bookkeeper<FakeFs>, path: &str) -> Wd {
     bk.table.wd_of(Path::new(path)).unwrap()
 }
+
+/// Watches `/w` (rec, auto_add, every event) with a walk that is to meet a
+/// limit: the one error it reports (the test fails unless there is exactly one).
+fn add_tree_failing_once(bk: &mut Bookkeeper<FakeFs>) -> crate::types::error::Error {
+    let mut out = Vec::new();
+    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, auto_add: true, ..Default::default() };
+    bk.add_tree(Path::new("/w"), &options, &mut out);
+    let shown = format!("{out:?}");
+    let mut errors: Vec<_> =
+        out.into_iter().filter_map(|(_, o)| if let Outcome::Failed(e) = o { Some(e) } else { None }).collect();
+    assert_eq!(errors.len(), 1, "{shown}");
+    errors.remove(0)
+}

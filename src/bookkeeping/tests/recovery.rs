@@ -176,13 +176,8 @@ fn the_watch_limit_leaves_a_list_and_one_error() {
     fs.add("/w/");
     fs.watch_budget = Some(3); // /w, the sentinel on /, /w/a
     let mut bk = Bookkeeper::new(fs);
-    let mut out = Vec::new();
-    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, auto_add: true, ..Default::default() };
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    let errors: Vec<_> =
-        out.iter().filter_map(|(_, o)| if let Outcome::Failed(e) = o { Some(e) } else { None }).collect();
-    assert_eq!(errors.len(), 1, "{out:?}");
-    assert!(errors[0].to_string().contains("3 directories are left unwatched"), "{}", errors[0]);
+    let error = add_tree_failing_once(&mut bk);
+    assert!(error.to_string().contains("3 directories are left unwatched"), "{}", error);
     let unwatched: Vec<_> = bk.unwatched.keys().map(|p| p.display().to_string()).collect();
     assert_eq!(unwatched, ["/w/a/x", "/w/b", "/w/c"]);
     assert_eq!(bk.fs.watches.len(), 3, "no add_watch after the first ENOSPC");

@@ -57,14 +57,9 @@ fn the_cap_leaves_the_rest_of_a_walk_unwatched_with_one_error() {
     fs.add("/w/");
     let mut bk = Bookkeeper::new(fs);
     bk.max_watches = Some(2);
-    let mut out = Vec::new();
-    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, auto_add: true, ..Default::default() };
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    let errors: Vec<_> =
-        out.iter().filter_map(|(_, o)| if let Outcome::Failed(e) = o { Some(e) } else { None }).collect();
-    assert_eq!(errors.len(), 1, "{out:?}");
-    assert_eq!(errors[0].kind(), crate::types::error::ErrorKind::WatchLimit);
-    let text = errors[0].to_string();
+    let error = add_tree_failing_once(&mut bk);
+    assert_eq!(error.kind(), crate::types::error::ErrorKind::WatchLimit);
+    let text = error.to_string();
     assert!(text.contains("cap of 2 watches") && text.contains("3 directories are left unwatched"), "{text}");
     assert_eq!(watches(&bk), ["/w", "/w/a"]);
     let unwatched: Vec<_> = bk.unwatched.keys().map(|p| p.display().to_string()).collect();

@@ -158,6 +158,19 @@ impl<S: Spawner> Router<S> {
         });
         let default_calls =
             CallSlot::boxed(default, |handler: Arc<H>, event| async move { handler.handle(event).await });
+        Router::from_parts(spawner, shared, make_lane, default_calls, inline, DEFAULT_BOUND, Budget::default())
+    }
+
+    /// A router with no lane, no event held and no marker yet, from its parts.
+    fn from_parts(
+        spawner: S,
+        shared: Arc<Shared>,
+        make_lane: MakeLane,
+        default_calls: Box<dyn InlineCalls>,
+        inline: bool,
+        bound: usize,
+        budget: Budget,
+    ) -> Self {
         Router {
             spawner,
             shared,
@@ -168,8 +181,8 @@ impl<S: Spawner> Router<S> {
             lanes: WdMap::default(),
             dirty: Vec::new(),
             closing: Vec::new(),
-            bound: DEFAULT_BOUND,
-            budget: Budget::default(),
+            bound,
+            budget,
             held: Vec::new(),
             space: Arc::default(),
             markers: Vec::new(),
@@ -180,24 +193,7 @@ impl<S: Spawner> Router<S> {
     pub(crate) fn with_spawner<T: Spawner>(self, spawner: T) -> Router<T> {
         let Router { shared, make_lane, default_calls, bound, budget, .. } = self;
         let inline = spawner.is_local();
-        let (lanes, dirty, closing) = (WdMap::default(), Vec::new(), Vec::new());
-        let kept = Kept::default();
-        Router {
-            spawner,
-            shared,
-            make_lane,
-            default_calls,
-            inline,
-            kept,
-            lanes,
-            dirty,
-            closing,
-            bound,
-            budget,
-            held: Vec::new(),
-            space: Arc::default(),
-            markers: Vec::new(),
-        }
+        Router::from_parts(spawner, shared, make_lane, default_calls, inline, bound, budget)
     }
 
     /// The events held back for want of room in their lane (a stop
