@@ -187,7 +187,9 @@ mod green;
 // Text forms of events for the CLI and users.
 mod output;
 
-pub use blocking::notifier::{Notifier, StopHandle, ThreadedNotifier};
+pub use blocking::notifier::Notifier;
+pub use blocking::stop_handle::StopHandle;
+pub use blocking::threaded::ThreadedNotifier;
 pub use bookkeeping::filter::ExcludeFilter;
 pub use bookkeeping::pairing::{Change, DEFAULT_MOVE_BOUND, MovePairer};
 pub use bookkeeping::tree::Outcome;
@@ -211,17 +213,24 @@ pub use green::stream::EventStream;
 pub use handlers::async_process_event::{
     AsyncProcessEvent, HandlerError, HandlerResult, IntoHandlerResult, SyncHandler, dispatch_async,
 };
+pub use handlers::chain::{ChainIfTrue, Chained};
 pub use handlers::handler_failure::{FailureCause, HandlerFailure};
-pub use handlers::process_event::{
-    ChainIfTrue, Chained, Flow, PrintAllEvents, ProcessEvent, SharedHandler, Stats, dispatch,
-};
+pub use handlers::print_all::PrintAllEvents;
+pub use handlers::process_event::{Flow, ProcessEvent, dispatch};
+pub use handlers::shared_handler::SharedHandler;
+pub use handlers::stats::Stats;
 pub use output::format;
 pub use types::error::{Error, ErrorKind, Result};
 pub use types::event::{Event, Wd};
 pub use types::event_kind::EventKind;
 pub use types::limits;
 pub use types::mask::Mask;
-pub use watches::watch_manager::{AddResults, AddWatch, RmWatch, UpdateWatch, Watch, WatchManager, WatchPaths};
+pub use watches::add_results::AddResults;
+pub use watches::add_watch::AddWatch;
+pub use watches::change_watch::{RmWatch, UpdateWatch};
+pub use watches::paths::WatchPaths;
+pub use watches::watch::Watch;
+pub use watches::watch_manager::WatchManager;
 
 /// The executor crate of [`AsyncNotifier`]'s default executor and of the
 /// [`Spawner`] implementations, re-exported so its version always matches.

@@ -6,3 +6,4 @@
 
 pub(crate) mod notifier;
 pub(crate) mod stop_handle;
+pub(crate) mod threaded;

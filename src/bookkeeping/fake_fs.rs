@@ -5,7 +5,8 @@ use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::kernel::fs_view::{Entry, FsView, Opened};
+use crate::kernel::dir_list::Entry;
+use crate::kernel::fs_view::{FsView, Opened};
 use crate::types::event::Wd;
 use crate::types::mask::Mask;
 

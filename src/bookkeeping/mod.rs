@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use crate::bookkeeping::failures::Failures;
 use crate::bookkeeping::watch_table::{WatchOptions, WatchTable};
 use crate::bookkeeping::wd_hash::WdMap;
-use crate::handlers::process_event::SharedHandler;
+use crate::handlers::shared_handler::SharedHandler;
 use crate::kernel::fs_view::FsView;
 use crate::types::event::{Event, RawEvent, Wd};
 use crate::types::mask::Mask;
@@ -322,8 +322,4 @@ impl<F: FsView> Bookkeeper<F> {
 }
 
 #[cfg(test)]
-mod recovery_tests;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod walk_tests;

@@ -28,7 +28,8 @@ use hashbrown::hash_table::Entry as Slot;
 
 use super::Bookkeeper;
 use crate::bookkeeping::watch_table::WatchEntry;
-use crate::kernel::fs_view::{Entry, FsView};
+use crate::kernel::dir_list::Entry;
+use crate::kernel::fs_view::FsView;
 use crate::types::event::{RawEvent, Wd};
 use crate::types::mask::Mask;
 

@@ -20,8 +20,9 @@ use std::sync::Arc;
 
 use super::{Bookkeeper, Routed, Skip};
 use crate::bookkeeping::watch_table::WatchOptions;
+use crate::kernel::dir_list::Entry;
 use crate::kernel::dir_list::is_gone;
-use crate::kernel::fs_view::{Entry, FsView};
+use crate::kernel::fs_view::FsView;
 use crate::types::error::Error;
 use crate::types::event::{Event, RawEvent, Wd};
 use crate::types::mask::Mask;

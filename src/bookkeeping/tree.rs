@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::bookkeeping::Bookkeeper;
 use crate::bookkeeping::Skip;
 use crate::bookkeeping::watch_table::{WatchOptions, kernel_mask};
-use crate::handlers::process_event::SharedHandler;
+use crate::handlers::shared_handler::SharedHandler;
 use crate::kernel::dir_list::is_gone;
 use crate::kernel::fs_view::FsView;
 use crate::types::error::{Error, ErrorKind, Result};

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::bookkeeping::filter::ExcludeFilter;
 use crate::bookkeeping::wd_hash::WdMap;
-use crate::handlers::process_event::SharedHandler;
+use crate::handlers::shared_handler::SharedHandler;
 use crate::types::event::Wd;
 use crate::types::mask::Mask;
 

@@ -8,9 +8,7 @@
 //! pyinotify counterpart: `AsyncioNotifier`, and the eventlet notifier of the seed.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_executor::Executor;
 use futures_lite::future;
@@ -18,13 +16,15 @@ use futures_lite::future;
 use crate::green::async_source::{AsyncSource, Fill};
 use crate::green::async_stop::AsyncStopHandle;
 use crate::green::budget::Budget;
+use crate::green::drive::{Slice, drive};
 use crate::green::lanes::Router;
-use crate::green::notifier_handle::{NotifierHandle, Shared, lock};
+use crate::green::notifier_handle::NotifierHandle;
+use crate::green::shared::{Shared, StopOnDrop, lock};
 use crate::green::spawner::Spawner;
 use crate::green::stream::EventStream;
 use crate::handlers::async_process_event::AsyncProcessEvent;
 use crate::handlers::handler_failure::HandlerFailure;
-use crate::handlers::process_event::SharedHandler;
+use crate::handlers::shared_handler::SharedHandler;
 use crate::types::error::{Error, ErrorKind, Result};
 use crate::watches::watch_manager::WatchManager;
 
@@ -139,26 +139,6 @@ pub struct AsyncNotifier<S = Arc<Executor<'static>>> {
     /// The executor the notifier owns and runs itself, if it was not given one.
     own: Option<Arc<Executor<'static>>>,
     drain: bool,
-}
-
-/// Dropping it stops `Shared`'s handle (waking every `stopped()` waiter) and
-/// fails its pending settles: what a notifier dropped mid-run leaves behind.
-struct StopOnDrop(Option<Arc<Shared>>);
-
-impl StopOnDrop {
-    /// Hands the duty over (to a stream, which does the same on drop).
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        if let Some(shared) = self.0.take() {
-            shared.stop.stop();
-            shared.cancel_settles();
-        }
-    }
 }
 
 impl AsyncNotifier {
@@ -377,41 +357,6 @@ impl<S: Spawner> AsyncNotifier<S> {
         guard.disarm();
         EventStream::from_parts(source, shared, pending).with_markers(markers).with_budget(budget.limit())
     }
-}
-
-/// How many watch-task polls the own executor runs before the notifier's loop
-/// gets another look (at a stop request, at the fd).
-const TICKS_PER_TURN: usize = 16;
-
-/// What bounds one turn of the own executor: the budget, counted in events delivered.
-struct Slice {
-    shared: Arc<Shared>,
-    budget: usize,
-}
-
-/// Runs `fut`, with the notifier's own executor running alongside if it has one.
-///
-/// Unlike `Executor::run`, which polls up to 200 tasks between two looks at its
-/// main future, this lets `fut` (the notifier's loop) in every
-/// [`TICKS_PER_TURN`] task polls, and yields to the thread's other tasks as
-/// soon as the watch tasks have delivered a budget of events, so a stop is
-/// acted on promptly, and timers fire on time, even while handlers are busy.
-async fn drive<T>(own: Option<&Executor<'static>>, slice: Slice, fut: impl Future<Output = T>) -> T {
-    let Some(executor) = own else { return fut.await };
-    let delivered = &slice.shared.counters.delivered;
-    let tasks = async {
-        loop {
-            let start = delivered.load(Ordering::Relaxed);
-            for _ in 0..TICKS_PER_TURN {
-                executor.tick().await;
-                if delivered.load(Ordering::Relaxed).wrapping_sub(start) >= slice.budget as u64 {
-                    break;
-                }
-            }
-            future::yield_now().await;
-        }
-    };
-    future::or(fut, tasks).await
 }
 
 impl<S> fmt::Debug for AsyncNotifier<S> {

@@ -15,6 +15,8 @@ pub(crate) mod async_stop;
 #[cfg(feature = "async")]
 pub(crate) mod budget;
 #[cfg(feature = "async")]
+pub(crate) mod drive;
+#[cfg(feature = "async")]
 pub(crate) mod lanes;
 #[cfg(feature = "async")]
 pub(crate) mod local_notifier;
@@ -24,6 +26,8 @@ pub(crate) mod moves_stream;
 pub(crate) mod notifier_handle;
 #[cfg(feature = "async")]
 pub(crate) mod settle;
+#[cfg(feature = "async")]
+pub(crate) mod shared;
 #[cfg(feature = "signal")]
 pub(crate) mod signal;
 #[cfg(feature = "async")]

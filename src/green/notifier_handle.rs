@@ -1,18 +1,19 @@
 //! [`NotifierHandle`]: what a running async notifier shares with other tasks —
 //! stop, settle, per-watch async handlers, dispatch statistics.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crate::green::async_stop::AsyncStopHandle;
-use crate::green::settle::{self, SettleWaiter};
-use crate::handlers::async_process_event::{AsyncProcessEvent, AsyncProxy, DynAsyncHandler};
-use crate::handlers::handler_failure::{FailurePolicy, HandlerFailure};
-use crate::handlers::process_event::SharedHandler;
-use crate::types::error::{Error, ErrorKind, Result};
-use crate::types::event::Wd;
+use crate::green::settle;
+use crate::green::shared::Shared;
+use crate::handlers::async_process_event::AsyncProcessEvent;
+use crate::handlers::dyn_handler::{AsyncProxy, DynAsyncHandler};
+use crate::handlers::shared_handler::SharedHandler;
+#[allow(unused_imports)] // for the docs' links
+use crate::types::error::ErrorKind;
+use crate::types::error::Result;
 use crate::watches::watch_manager::WatchManager;
 
 /// Counts kept while dispatching; see [`NotifierHandle::stats`].
@@ -34,73 +35,6 @@ pub struct DispatchStats {
     pub failures: u64,
     /// `IN_Q_OVERFLOW` events read.
     pub overflows: u64,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub lanes: AtomicUsize,
-    pub lanes_high_water: AtomicUsize,
-    pub high_water: AtomicUsize,
-    pub delivered: AtomicU64,
-    pub failures: AtomicU64,
-    pub overflows: AtomicU64,
-}
-
-/// State shared by a notifier (or stream), its watch tasks and its handles.
-pub(crate) struct Shared {
-    pub wm: WatchManager,
-    pub stop: AsyncStopHandle,
-    pub counters: Counters,
-    /// Settle requests waiting for their marker event, by the marker's wd.
-    pub settles: Mutex<HashMap<Wd, SettleWaiter>>,
-    /// Settle markers currently watched (they are in the watch table, but are no one's watch).
-    pub markers: AtomicUsize,
-    pub policy: Mutex<FailurePolicy>,
-    /// The failure that stopped the notifier, when it was set to stop on one.
-    pub fatal: Mutex<Option<String>>,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Shared {
-    pub(crate) fn new(wm: WatchManager) -> Arc<Shared> {
-        Arc::new(Shared {
-            wm,
-            stop: AsyncStopHandle::new(),
-            counters: Counters::default(),
-            settles: Mutex::new(HashMap::new()),
-            markers: AtomicUsize::new(0),
-            policy: Mutex::new(FailurePolicy::default()),
-            fatal: Mutex::new(None),
-        })
-    }
-
-    /// Counts and reports a failed handler call; stops the notifier if so configured.
-    pub(crate) fn report(&self, failure: &HandlerFailure) {
-        self.counters.failures.fetch_add(1, Ordering::Relaxed);
-        let policy = lock(&self.policy).clone();
-        (policy.report)(failure);
-        if policy.stop {
-            lock(&self.fatal).get_or_insert_with(|| failure.to_string());
-            self.stop.stop();
-        }
-    }
-
-    /// The error `run` returns when a failure stopped it.
-    pub(crate) fn fatal_error(&self) -> Option<Error> {
-        lock(&self.fatal).clone().map(|m| Error::new(ErrorKind::Stopped, m))
-    }
-
-    /// Fails every waiting settle (the notifier stopped).
-    pub(crate) fn cancel_settles(&self) {
-        lock(&self.settles).clear();
-    }
-
-    pub(crate) fn note_queue_len(&self, len: usize) {
-        self.counters.high_water.fetch_max(len, Ordering::Relaxed);
-    }
 }
 
 /// A cloneable handle on an [`AsyncNotifier`](crate::AsyncNotifier) or

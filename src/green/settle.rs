@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use async_channel::{self as channel, Sender};
+use async_channel as channel;
 use futures_lite::future;
 
-use crate::green::notifier_handle::{Shared, lock};
+use crate::green::shared::{SettleWaiter, Shared, lock};
 use crate::types::error::{Error, ErrorKind, Result};
 use crate::types::event::{Event, Wd};
 use crate::types::mask::Mask;
@@ -59,14 +59,6 @@ pub(crate) async fn in_handler_scope<F: Future>(shared: Arc<Shared>, fut: F) -> 
 const PREFIX: &str = ".greenwatch-settle-";
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
-
-/// A settle request waiting for its marker's event. Dropping `done` (once every
-/// watch task has passed the marker) resolves the request.
-#[derive(Debug)]
-pub(crate) struct SettleWaiter {
-    pub path: PathBuf,
-    pub done: Sender<()>,
-}
 
 /// `.greenwatch-settle-<pid>-`: this process's markers.
 fn prefix() -> &'static str {

@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use crate::handlers::event_methods::event_methods;
@@ -19,9 +18,6 @@ pub use crate::handlers::handler_failure::HandlerError;
 
 /// What every [`AsyncProcessEvent`] method returns.
 pub type HandlerResult = Result<(), HandlerError>;
-
-/// The future of one handler call, type-erased (used for per-watch handlers).
-pub(crate) type BoxedCall<'a> = Pin<Box<dyn Future<Output = Result<Flow, HandlerError>> + Send + 'a>>;
 
 /// The trait's per-event methods, from the table of `event_methods.rs`.
 macro_rules! async_methods {
@@ -231,111 +227,12 @@ impl<H> fmt::Debug for SyncHandler<H> {
     }
 }
 
-/// The object-safe form of [`AsyncProcessEvent`] the dispatch tasks hold.
-pub(crate) trait DynAsyncHandler: Send + Sync + 'static {
-    /// A call that borrows the handler.
-    fn dispatch(&self, event: Event) -> BoxedCall<'_>;
-
-    /// A call that owns (a reference to) the handler, so that it can move to another task.
-    fn dispatch_owned(self: Arc<Self>, event: Event) -> BoxedCall<'static>;
-}
-
-impl<H: AsyncProcessEvent + 'static> DynAsyncHandler for H {
-    fn dispatch(&self, event: Event) -> BoxedCall<'_> {
-        Box::pin(self.handle(event))
-    }
-
-    fn dispatch_owned(self: Arc<Self>, event: Event) -> BoxedCall<'static> {
-        Box::pin(async move { self.handle(event).await })
-    }
-}
-
-/// The blocking face of an async per-watch handler (see
-/// [`NotifierHandle::async_proc_fun`](crate::NotifierHandle::async_proc_fun)):
-/// an async notifier recognises it and calls the handler in the watch's turn;
-/// a blocking `Notifier` that meets it runs the call to completion with `block_on`.
-pub(crate) struct AsyncProxy(pub Arc<dyn DynAsyncHandler>);
-
-impl ProcessEvent for AsyncProxy {
-    fn handle(&mut self, event: &Event) -> Flow {
-        match async_io::block_on(self.0.dispatch(event.clone())) {
-            Ok(flow) => flow,
-            Err(err) => {
-                log::error!(target: "greenwatch", "handler failed on {event}: {err}");
-                Flow::Continue
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Records which method ran, for every family rule.
-    #[derive(Default)]
-    struct Families(Mutex<Vec<&'static str>>);
-
-    impl Families {
-        fn push(&self, what: &'static str) -> HandlerResult {
-            self.0.lock().unwrap().push(what);
-            Ok(())
-        }
-    }
-
-    impl AsyncProcessEvent for Families {
-        async fn process_in_delete(&self, _: Event) -> HandlerResult {
-            self.push("delete")
-        }
-        async fn process_in_close(&self, _: Event) -> HandlerResult {
-            self.push("close")
-        }
-        async fn process_in_moved(&self, _: Event) -> HandlerResult {
-            self.push("moved")
-        }
-        async fn process_in_move(&self, _: Event) -> HandlerResult {
-            self.push("move")
-        }
-        async fn process_in_q(&self, _: Event) -> HandlerResult {
-            self.push("q")
-        }
-        async fn process_gw_resync_start(&self, _: Event) -> HandlerResult {
-            self.push("resync start")
-        }
-        async fn process_gw_resync_end(&self, _: Event) -> HandlerResult {
-            self.push("resync end")
-        }
-        async fn process_default(&self, _: Event) -> HandlerResult {
-            self.push("default")
-        }
-    }
-
     fn run(h: &impl AsyncProcessEvent, mask: Mask) -> Result<Flow, HandlerError> {
         futures_lite::future::block_on(h.handle(Event::new(1, mask, "/w", "x")))
-    }
-
-    #[test]
-    fn family_fallbacks_follow_pyinotify() {
-        let h = Families::default();
-        for m in [
-            Mask::IN_MOVED_FROM,
-            Mask::IN_MOVED_TO,
-            Mask::IN_CLOSE_WRITE,
-            Mask::IN_CLOSE_NOWRITE | Mask::IN_ISDIR,
-            Mask::IN_DELETE,
-            Mask::IN_DELETE_SELF,
-            Mask::IN_MOVE_SELF,
-            Mask::IN_Q_OVERFLOW,
-            Mask::IN_IGNORED,
-            Mask::IN_CREATE,
-            Mask::GW_RESYNC_START,
-            Mask::GW_RESYNC_END,
-        ] {
-            let _ = run(&h, m).unwrap();
-        }
-        let got = h.0.lock().unwrap().clone();
-        let want = ["moved", "moved", "close", "close", "delete", "delete", "move", "q", "default", "default"];
-        assert_eq!(got, [&want[..], &["resync start", "resync end"]].concat());
     }
 
     #[test]
@@ -351,13 +248,5 @@ mod tests {
         let h = SyncHandler::new(|e: &Event| if e.name() == "x" { Flow::Stop } else { Flow::Continue });
         assert_eq!(run(&h, Mask::IN_CREATE).unwrap(), Flow::Stop);
         assert_eq!(run(&Arc::new(()), Mask::IN_CREATE).unwrap(), Flow::Continue);
-    }
-
-    #[test]
-    fn the_proxy_runs_async_handlers_for_blocking_notifiers() {
-        let h = Arc::new(Families::default());
-        let mut proxy = AsyncProxy(h.clone());
-        assert_eq!(proxy.handle(&Event::new(1, Mask::IN_MOVED_TO, "/w", "x")), Flow::Continue);
-        assert_eq!(*h.0.lock().unwrap(), ["moved"]);
     }
 }

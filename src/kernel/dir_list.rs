@@ -14,7 +14,7 @@
 //! without libc's `opendir` stream and its `fstat`.
 //! pyinotify counterpart: `os.listdir` / `os.scandir` in the walk (by path).
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -24,7 +24,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, ResolveFlags};
 
-use crate::kernel::fs_view::Entry;
+/// One directory entry, without following symlinks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub name: OsString,
+    pub is_dir: bool,
+    /// The inode number from `readdir` (`d_ino`; 0 when unknown).
+    pub ino: u64,
+}
 
 /// The buffer of one `getdents64` call: a few hundred entries of typical names.
 const BUF_LEN: usize = 32 * 1024;

@@ -5,7 +5,7 @@
 //! pyinotify counterpart: the `os.listdir`/`os.path.isdir` calls inside `_SysProcessEvent`.
 
 use std::collections::HashMap;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -13,19 +13,10 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{FileType, Mode, OFlags};
 
-use crate::kernel::dir_list::{self, DirLister};
+use crate::kernel::dir_list::{self, DirLister, Entry};
 use crate::kernel::sys::InotifyFd;
 use crate::types::event::Wd;
 use crate::types::mask::Mask;
-
-/// One directory entry, without following symlinks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Entry {
-    pub name: OsString,
-    pub is_dir: bool,
-    /// The inode number from `readdir` (`d_ino`; 0 when unknown).
-    pub ino: u64,
-}
 
 /// A directory opened by [`FsView::open_root`] or [`FsView::open_child`].
 pub(crate) struct Opened<D> {

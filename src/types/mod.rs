@@ -10,5 +10,6 @@ pub(crate) mod event;
 pub(crate) mod event_kind;
 pub mod limits;
 pub(crate) mod mask;
+pub(crate) mod mask_names;
 pub(crate) mod mask_ops;
 pub(crate) mod name;

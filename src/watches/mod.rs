@@ -5,5 +5,10 @@
 //! Uses `types`, `kernel`, `handlers`, `bookkeeping`. Used by the pipeline and
 //! the front-ends.
 
+pub(crate) mod add_results;
+pub(crate) mod add_watch;
+pub(crate) mod change_watch;
+pub(crate) mod paths;
 pub(crate) mod recovery;
+pub(crate) mod watch;
 pub(crate) mod watch_manager;

@@ -12,6 +12,7 @@ use greenwatch::{
     ChainIfTrue, Chained, Event, Flow, Mask, Notifier, PrintAllEvents, ProcessEvent, Stats, WatchManager,
 };
 
+use crate::common::queue_limit;
 use crate::common::{DEADLINE, Recorder, Tree, Watchdog, drain_until, settle};
 
 /// What a probe saw: (method that ran, maskname).
@@ -218,22 +219,8 @@ fn isdir_bit_does_not_change_the_method() {
     assert_eq!(got, owned(&want));
 }
 
-/// The most events the overflow tests will queue (a few seconds of writes).
-const MAX_QUEUE_TO_FILL: u64 = 1 << 21;
 /// Draining a queue of a million events takes a few seconds in a debug build.
 const OVERFLOW_DEADLINE: Duration = Duration::from_secs(60);
-
-/// `fs.inotify.max_queued_events`, read before creating the instance that will
-/// overflow (the kernel fixes an instance's queue size when it is created).
-/// `None` (the reason printed) when it is too large to fill quickly.
-fn queue_limit() -> Option<u64> {
-    let limit = greenwatch::limits::read("max_queued_events").unwrap();
-    if limit > MAX_QUEUE_TO_FILL {
-        eprintln!("skipped: fs.inotify.max_queued_events is {limit}, too many events to overflow quickly");
-        return None;
-    }
-    Some(limit)
-}
 
 /// Fills the kernel queue of a watch on `dir` past `limit` with `IN_MODIFY`
 /// events the kernel cannot merge (two files written in turn).

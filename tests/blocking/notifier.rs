@@ -11,6 +11,24 @@ use greenwatch::{Event, Flow, Mask, Notifier, ProcessEvent, Stats, ThreadedNotif
 
 use crate::common::{DEADLINE, Recorder, Tree, Watchdog, drain_until, notifier, settle, wait_event};
 
+/// A tree whose root is watched (alone) for `mask`.
+fn watched_tree(mask: Mask) -> (Tree, WatchManager) {
+    let t = Tree::new();
+    let wm = WatchManager::new().unwrap();
+    wm.add_watch(&t.w, mask).apply().unwrap();
+    (t, wm)
+}
+
+/// A handler that records every event in `rec` and stops the loop once it
+/// has recorded the entry named `stop_at`.
+fn recording_until(rec: &Recorder, stop_at: &'static str) -> impl FnMut(&Event) -> Flow + Send + 'static {
+    let mut inner = rec.clone();
+    move |e: &Event| {
+        let _ = inner.handle(e);
+        if e.name() == stop_at { Flow::Stop } else { Flow::Continue }
+    }
+}
+
 /// Polls `cond` (shared state another thread updates) until it holds or the deadline passes.
 #[track_caller]
 fn eventually(mut cond: impl FnMut() -> bool) {
@@ -27,9 +45,7 @@ fn names(rec: &Recorder) -> Vec<String> {
 
 #[test]
 fn threshold_holds_back_small_reads() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let rec = Recorder::new();
     let mut n = Notifier::new(wm, rec.clone()).unwrap().with_threshold(1000);
     t.touch(&["a"]); // one record: 16 bytes of header, "a" padded to 16
@@ -47,9 +63,7 @@ fn threshold_holds_back_small_reads() {
 
 #[test]
 fn read_freq_batches_events() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let rec = Recorder::new();
     let read_freq = Duration::from_millis(500);
     let mut n = Notifier::new(wm, rec.clone()).unwrap().with_read_freq(read_freq);
@@ -84,9 +98,7 @@ fn read_freq_batches_events() {
 
 #[test]
 fn stop_ends_a_read_freq_wait_at_once() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let rec = Recorder::new();
     let mut n = Notifier::new(wm, rec.clone()).unwrap().with_read_freq(Duration::from_secs(60));
     t.touch(&["a"]);
@@ -166,15 +178,9 @@ fn callback_runs_before_any_event_and_can_stop_the_loop() {
 
 #[test]
 fn handler_stop_leaves_the_rest_queued() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let rec = Recorder::new();
-    let mut inner = rec.clone();
-    let handler = move |e: &Event| {
-        let _ = inner.handle(e);
-        if e.name() == "b" { Flow::Stop } else { Flow::Continue }
-    };
+    let handler = recording_until(&rec, "b");
     let mut n = Notifier::new(wm, handler).unwrap();
     t.touch(&["a", "b", "c", "d"]);
     assert!(n.check_events(Some(DEADLINE)).unwrap());
@@ -189,9 +195,7 @@ fn handler_stop_leaves_the_rest_queued() {
 
 #[test]
 fn run_returns_when_a_handler_stops_it() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let mut n = Notifier::new(wm, |e: &Event| if e.name() == "quit" { Flow::Stop } else { Flow::Continue }).unwrap();
     t.touch(&["one", "quit", "two"]);
     let watchdog = Watchdog::new(n.stop_handle());
@@ -301,9 +305,7 @@ fn dropping_a_notifier_keeps_the_watch_manager() {
 
 #[test]
 fn threaded_notifier_start_stop_join() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE | Mask::IN_DELETE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE | Mask::IN_DELETE);
     let stats = Stats::new();
     let mut tn = ThreadedNotifier::new(wm, stats.clone()).unwrap();
     assert!(!tn.is_alive());
@@ -324,9 +326,7 @@ fn threaded_notifier_start_stop_join() {
 
 #[test]
 fn threaded_notifier_can_be_started_again() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let stats = Stats::new();
     let mut tn = ThreadedNotifier::new(wm, stats.clone()).unwrap();
     tn.start().unwrap();
@@ -342,15 +342,9 @@ fn threaded_notifier_can_be_started_again() {
 
 #[test]
 fn threaded_notifier_ends_when_a_handler_stops_it() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let rec = Recorder::new();
-    let mut inner = rec.clone();
-    let handler = move |e: &Event| {
-        let _ = inner.handle(e);
-        if e.name() == "quit" { Flow::Stop } else { Flow::Continue }
-    };
+    let handler = recording_until(&rec, "quit");
     let mut tn = ThreadedNotifier::new(wm, handler).unwrap();
     tn.start().unwrap();
     t.touch(&["quit"]);
@@ -361,9 +355,7 @@ fn threaded_notifier_ends_when_a_handler_stops_it() {
 
 #[test]
 fn threaded_notifier_runs_a_configured_notifier_and_stops_on_drop() {
-    let t = Tree::new();
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&t.w, Mask::IN_CREATE).apply().unwrap();
+    let (t, wm) = watched_tree(Mask::IN_CREATE);
     let stats = Stats::new();
     let n = Notifier::new(wm, stats.clone()).unwrap().with_timeout(Some(Duration::from_millis(100)));
     let mut tn = ThreadedNotifier::from_notifier(n).unwrap();

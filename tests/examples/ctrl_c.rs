@@ -3,30 +3,14 @@
 //! cleanly (status 0, their last line printed) on SIGINT or SIGTERM.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-/// Builds both examples once (with this test's profile); the path of `name`.
+/// The path of example `name`, built once for all the example tests.
 fn example(name: &str) -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_owned();
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-        cmd.args(["build", "--quiet", "--example", "manual_loop", "--example", "async_ctrl_c"]);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let output = crate::common::run_with_deadline(&mut cmd, Duration::from_secs(600));
-        assert!(output.status.success(), "cargo build failed:\n{}", String::from_utf8_lossy(&output.stderr));
-        profile_dir.join("examples")
-    })
-    .join(name)
+    crate::example_util::examples_dir().join(name)
 }
 
 /// A running example, its stdout lines on a channel.
@@ -38,15 +22,7 @@ struct Running {
 impl Running {
     fn start(name: &str, dir: &Path) -> Running {
         let mut child = Command::new(example(name)).arg(dir).stdout(Stdio::piped()).spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = crate::example_util::stdout_lines(&mut child);
         Running { child, lines }
     }
 

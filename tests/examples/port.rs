@@ -9,20 +9,13 @@
 //! test with everything it printed.
 
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
 
-use crate::example_util::{append, args, examples_dir, temp, write_file};
-
-/// How long an example may take to say it is ready, to print a line, or to end.
-const DEADLINE: Duration = Duration::from_secs(20);
+use crate::example_util::{Example, append, args, temp, write_file};
 
 /// The run time of examples that a test interrupts (`SIGINT`, as Ctrl-C would)
 /// once it has seen what it waits for: they end by themselves only if that fails.
@@ -30,210 +23,6 @@ const RUN_SECONDS: &str = "15";
 
 /// The run time of examples whose test waits for them to end by themselves.
 const SHORT_SECONDS: &str = "3";
-
-/// The line every example prints once its watches exist.
-const READY: &[u8] = b"Watches established.";
-
-/// Which stream a line came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stream {
-    Out,
-    Err,
-}
-
-/// A running example, its output read line by line on two threads.
-struct Example {
-    name: &'static str,
-    child: Child,
-    lines: Receiver<(Stream, Vec<u8>)>,
-    /// Every line received so far, in arrival order.
-    seen: Vec<(Stream, Vec<u8>)>,
-    started: Instant,
-}
-
-/// What an example printed, once it has ended.
-struct Finished {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-impl Finished {
-    fn stdout_text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
-    fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-
-    /// The stdout lines containing `needle`.
-    fn stdout_lines_with(&self, needle: &str) -> Vec<String> {
-        self.stdout_text().lines().filter(|l| l.contains(needle)).map(str::to_owned).collect()
-    }
-}
-
-fn forward(stream: Stream, pipe: impl Read + Send + 'static, tx: Sender<(Stream, Vec<u8>)>) {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(pipe);
-        loop {
-            let mut line = Vec::new();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                    }
-                    if tx.send((stream, line)).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-}
-
-impl Example {
-    /// Starts example `name` with `args`; `GREENWATCH_EXAMPLE_SECONDS` is removed
-    /// from its environment unless `env_seconds` is given.
-    fn start_with_env(name: &'static str, args: &[OsString], env_seconds: Option<&str>) -> Example {
-        let mut command = Command::new(examples_dir().join(name));
-        command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        match env_seconds {
-            Some(secs) => command.env("GREENWATCH_EXAMPLE_SECONDS", secs),
-            None => command.env_remove("GREENWATCH_EXAMPLE_SECONDS"),
-        };
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
-        let (tx, lines) = mpsc::channel();
-        forward(Stream::Out, child.stdout.take().expect("piped stdout"), tx.clone());
-        forward(Stream::Err, child.stderr.take().expect("piped stderr"), tx);
-        Example { name, child, lines, seen: Vec::new(), started: Instant::now() }
-    }
-
-    fn start(name: &'static str, args: &[OsString]) -> Example {
-        Example::start_with_env(name, args, None)
-    }
-
-    /// Everything received so far, for failure messages.
-    fn transcript(&self) -> String {
-        let mut text = String::new();
-        for (stream, line) in &self.seen {
-            let tag = if *stream == Stream::Out { "out" } else { "err" };
-            let _ = writeln!(text, "  [{tag}] {}", String::from_utf8_lossy(line));
-        }
-        text
-    }
-
-    /// Kills the example and fails the test, showing what it printed.
-    fn fail(&mut self, why: &str) -> ! {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        panic!("example {}: {why}; it printed:\n{}", self.name, self.transcript());
-    }
-
-    /// Reads lines until one satisfies `pred`; fails once [`DEADLINE`] has passed
-    /// since the start, or if the example ends first.
-    fn wait_for(&mut self, what: &str, pred: impl Fn(Stream, &[u8]) -> bool) {
-        if self.seen.iter().any(|(s, l)| pred(*s, l)) {
-            return;
-        }
-        self.wait_for_next(what, pred);
-    }
-
-    /// Like [`Example::wait_for`], for a line not received yet.
-    fn wait_for_next(&mut self, what: &str, pred: impl Fn(Stream, &[u8]) -> bool) {
-        loop {
-            let left = DEADLINE.saturating_sub(self.started.elapsed());
-            match self.lines.recv_timeout(left) {
-                Ok((stream, line)) => {
-                    let found = pred(stream, &line);
-                    self.seen.push((stream, line));
-                    if found {
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => self.fail(&format!("no {what} within {DEADLINE:?}")),
-                Err(RecvTimeoutError::Disconnected) => self.fail(&format!("ended before printing {what}")),
-            }
-        }
-    }
-
-    /// Waits for a stdout line containing `needle`.
-    fn wait_for_text(&mut self, needle: &str) {
-        self.wait_for_count(needle, 1);
-    }
-
-    /// Waits until `count` stdout lines containing `needle` have been printed.
-    fn wait_for_count(&mut self, needle: &str, count: usize) {
-        let matches = |s: Stream, l: &[u8]| s == Stream::Out && String::from_utf8_lossy(l).contains(needle);
-        let mut seen = self.seen.iter().filter(|(s, l)| matches(*s, l)).count();
-        let what = format!("{count} line(s) with {needle:?}");
-        while seen < count {
-            self.wait_for_next(&what, matches);
-            seen += 1;
-        }
-    }
-
-    fn wait_ready(&mut self) {
-        self.wait_for("the ready line", |_, l| l == READY);
-    }
-
-    /// Sends `signal` to the example.
-    fn signal(&mut self, signal: libc::c_int) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid fits pid_t");
-        // SAFETY: kill(2) only sends a signal; `pid` is our own child, not reaped
-        // yet (only `finish` and `Drop` wait for it), so the pid cannot have been reused.
-        let sent = unsafe { libc::kill(pid, signal) };
-        assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
-    }
-
-    /// Sends `SIGINT`, as Ctrl-C would: the example stops cleanly, then [`Example::finish`] collects it.
-    fn interrupt(&mut self) {
-        self.signal(libc::SIGINT);
-    }
-
-    /// Waits for the example to end by itself (both streams closed), within the deadline.
-    fn finish(mut self) -> Finished {
-        loop {
-            let left = DEADLINE.saturating_sub(self.started.elapsed());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => self.fail(&format!("did not end within {DEADLINE:?}")),
-            }
-        }
-        let status = self.child.wait().expect("waiting for the example");
-        let join = |stream: Stream| {
-            let mut out = Vec::new();
-            for (_, line) in self.seen.iter().filter(|(s, _)| *s == stream) {
-                out.extend_from_slice(line);
-                out.push(b'\n');
-            }
-            out
-        };
-        Finished { status, stdout: join(Stream::Out), stderr: join(Stream::Err) }
-    }
-}
-
-impl Drop for Example {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-#[track_caller]
-fn assert_success(name: &str, out: &Finished) {
-    assert!(
-        out.status.success(),
-        "{name} exited with {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        out.stdout_text(),
-        out.stderr_text()
-    );
-}
 
 #[test]
 fn loop_callback_stops_after_max_events() {
@@ -243,7 +32,7 @@ fn loop_callback_stops_after_max_events() {
     fs::create_dir(dir.join("a")).unwrap();
     fs::create_dir(dir.join("b")).unwrap();
     let out = ex.finish(); // long before the 60 s: the callback stopped the loop
-    assert_success("loop", &out);
+    out.assert_success("loop");
     assert_eq!(out.stdout_lines_with("maskname=IN_CREATE|IN_ISDIR").len(), 2, "{}", out.stdout_text());
     assert!(out.stdout_text().contains("Stopping the loop: enough events (2 events)."), "{}", out.stdout_text());
 }
@@ -254,7 +43,7 @@ fn loop_callback_stops_when_time_is_up_from_the_environment() {
     let mut ex = Example::start_with_env("loop", &args([&dir]), Some("0.3"));
     ex.wait_ready();
     let out = ex.finish();
-    assert_success("loop", &out);
+    out.assert_success("loop");
     assert!(out.stdout_text().contains("Stopping the loop: time is up (0 events)."), "{}", out.stdout_text());
 }
 
@@ -282,7 +71,7 @@ fn transient_file_reports_its_file_only() {
     ex.wait_for_text("default: IN_DELETE");
     ex.interrupt();
     let out = ex.finish();
-    assert_success("transient_file", &out);
+    out.assert_success("transient_file");
     let pid = dir.join("app.pid");
     let text = out.stdout_text();
     assert!(text.contains(&format!("default: IN_CREATE {}", pid.display())), "{text}");
@@ -319,7 +108,7 @@ fn chain_filters_then_logs_tracks_and_counts() {
     ex.wait_for_text("Outer chained method: 4 event(s)");
     ex.interrupt();
     let out = ex.finish();
-    assert_success("chain", &out);
+    out.assert_success("chain");
     let logged = fs::read_to_string(&log).expect("the log file");
     assert!(logged.contains("maskname=IN_CREATE name=visible.txt"), "{logged}");
     assert!(logged.contains("maskname=IN_MODIFY name=visible.txt"), "{logged}");
@@ -347,7 +136,7 @@ fn coalesce_run(extra: &[&str], rounds: usize) -> Vec<String> {
         append(&b, b"y");
     }
     let out = ex.finish();
-    assert_success("coalesce", &out);
+    out.assert_success("coalesce");
     out.stdout_lines_with("maskname=IN_MODIFY name=a ")
 }
 
@@ -384,7 +173,7 @@ fn daemon_writes_its_pid_file_and_removes_it_when_time_is_up() {
     write_file(dir.join("sub/file"), b"");
     ex.wait_for_text("maskname=IN_CLOSE_WRITE name=file ");
     let out = ex.finish();
-    assert_success("daemon", &out);
+    out.assert_success("daemon");
     assert!(out.stdout_text().ends_with("Exit\n"), "{}", out.stdout_text());
     assert!(!pid_file.exists(), "the pid file must be removed on exit");
 }
@@ -398,7 +187,7 @@ fn daemon_stops_on_sigterm_and_removes_its_pid_file() {
     ex.wait_ready();
     ex.signal(libc::SIGTERM);
     let out = ex.finish();
-    assert_success("daemon", &out);
+    out.assert_success("daemon");
     assert!(out.stdout_text().contains(&format!("Received signal {}, stopping.", libc::SIGTERM)));
     assert!(!pid_file.exists(), "the pid file must be removed on SIGTERM");
 }
@@ -433,7 +222,7 @@ fn exclude_skips_directories_from_the_list_file_and_the_code_list() {
     ex.wait_for_text("maskname=IN_CLOSE_WRITE name=last ");
     ex.interrupt();
     let out = ex.finish();
-    assert_success("exclude", &out);
+    out.assert_success("exclude");
     let stdout = out.stdout_text();
     for excluded in [".git", "build", "sub/node_modules"] {
         assert!(stdout.contains(&format!("excluded {}\n", dir.join(excluded).display())), "{stdout}");
@@ -492,7 +281,7 @@ fn rsync_processing_pool_runs_the_command_once_per_transfer() {
     ex.wait_for_text(&format!("done: {}", dir.join("later/deep.raw").display()));
     ex.interrupt();
     let out = ex.finish();
-    assert_success("rsync_processing_pool", &out);
+    out.assert_success("rsync_processing_pool");
     assert_eq!(out.stdout_lines_with("done: ").len(), 4, "{}", out.stdout_text());
     assert!(out.stdout_lines_with("failed: ").is_empty(), "{}", out.stdout_text());
     assert!(out.stdout_text().ends_with("All jobs finished.\n"), "{}", out.stdout_text());
@@ -514,7 +303,7 @@ fn stats_prints_counts_periodically() {
     ex.wait_for_text(" IN_CREATE=3 ");
     ex.interrupt();
     let out = ex.finish();
-    assert_success("stats", &out);
+    out.assert_success("stats");
     let stdout = out.stdout_text();
     assert!(out.stdout_lines_with("<Stats ElapsedTime=").len() >= 2, "{stdout}");
     assert_eq!(out.stdout_lines_with("Does nothing with IN_CREATE").len(), 3, "{stdout}");
@@ -542,7 +331,7 @@ fn stats_threaded_counts_each_directory_on_its_own_thread() {
     });
     ex.interrupt();
     let out = ex.finish();
-    assert_success("stats_threaded", &out);
+    out.assert_success("stats_threaded");
     let stdout = out.stdout_text();
     let last = stdout.rsplit("Final counts:\n").next().unwrap_or_default();
     let first = last.lines().find(|l| l.starts_with("Thread 1 <Stats")).unwrap_or_default();
@@ -559,7 +348,7 @@ fn unicode_prints_names_byte_exact() {
     ex.wait_for("the raw Latin-1 name", |_, l| l.starts_with(b"raw pathname: ") && l.ends_with(b"caf\xe9-latin1.txt"));
     ex.interrupt();
     let out = ex.finish();
-    assert_success("unicode", &out);
+    out.assert_success("unicode");
     let watched = dir.join("testф");
     let mut raw = b"\nraw pathname: ".to_vec();
     raw.extend_from_slice(watched.as_os_str().as_bytes());
@@ -589,7 +378,7 @@ fn autocompile_runs_the_command_for_watched_extensions_only() {
     ex.wait_for_count("==> sh succeeded", 2);
     ex.interrupt();
     let out = ex.finish();
-    assert_success("autocompile", &out);
+    out.assert_success("autocompile");
     let runs = fs::read_to_string(&log).expect("the command's log");
     // Kernel behaviour: a child forked by another test between our open and close
     // holds a copy of the fd until its exec, so the last close (an IN_CLOSE_WRITE)

@@ -2,36 +2,14 @@
 //! directory, print what happens in it, and end by themselves.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-/// Builds the two examples once (with the profile this test was built with)
-/// and returns the path of `name`.
+/// The path of example `name`, built once for all the example tests.
 fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let profile_dir = exe.parent().and_then(Path::parent).ok_or("no target directory")?.to_owned();
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-        cmd.args(["build", "--quiet", "--example", "tutorial_notifier", "--example", "tutorial_threadednotifier"]);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let output = crate::common::run_with_deadline(&mut cmd, Duration::from_secs(600));
-        if !output.status.success() {
-            return Err(format!("cargo build --examples failed:\n{}", String::from_utf8_lossy(&output.stderr)));
-        }
-        Ok(profile_dir.join("examples"))
-    });
-    match dir {
-        Ok(dir) => dir.join(name),
-        Err(e) => panic!("{e}"),
-    }
+    crate::example_util::examples_dir().join(name)
 }
 
 /// A running example: its stdout lines arrive on a channel.
@@ -49,15 +27,7 @@ impl Running {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the example");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = crate::example_util::stdout_lines(&mut child);
         Running { child, lines, seen: Vec::new() }
     }
 
@@ -119,17 +89,23 @@ fn create_and_remove(run: &mut Running, dir: &Path) {
     run.expect(&removed, |l| l == removed);
 }
 
-#[test]
-fn tutorial_notifier_prints_creations_and_deletions_then_ends() {
+/// Runs example `name` on a new tree for `seconds`: it names the tree, reports
+/// a file created and removed below it, and ends by itself with `Stopped.`.
+fn watches_the_tree_then_stops(name: &str, seconds: &str) {
     let t = crate::common::Tree::new();
     fs::create_dir(t.p("sub")).unwrap();
-    let mut run = Running::start("tutorial_notifier", &[t.w.to_str().unwrap(), "3"]);
+    let mut run = Running::start(name, &[t.w.to_str().unwrap(), seconds]);
     let line = run.expect("Watching …", |l| l.starts_with("Watching "));
     assert_eq!(watched_dir(&line), t.w);
     create_and_remove(&mut run, &t.w);
     let (status, rest) = run.finish(Duration::from_secs(15));
     assert!(status.success(), "{status}");
     assert_eq!(rest, ["Stopped."]);
+}
+
+#[test]
+fn tutorial_notifier_prints_creations_and_deletions_then_ends() {
+    watches_the_tree_then_stops("tutorial_notifier", "3");
 }
 
 #[test]
@@ -155,13 +131,5 @@ fn tutorial_threadednotifier_prints_then_removes_its_watches_and_stops() {
 
 #[test]
 fn tutorial_threadednotifier_with_a_directory_and_duration() {
-    let t = crate::common::Tree::new();
-    fs::create_dir(t.p("sub")).unwrap();
-    let mut run = Running::start("tutorial_threadednotifier", &[t.w.to_str().unwrap(), "2"]);
-    let line = run.expect("Watching …", |l| l.starts_with("Watching "));
-    assert_eq!(watched_dir(&line), t.w);
-    create_and_remove(&mut run, &t.w);
-    let (status, rest) = run.finish(Duration::from_secs(15));
-    assert!(status.success(), "{status}");
-    assert_eq!(rest, ["Stopped."]);
+    watches_the_tree_then_stops("tutorial_threadednotifier", "2");
 }

@@ -11,6 +11,7 @@ use futures_lite::future;
 use greenwatch::{AsyncNotifier, AsyncProcessEvent, AsyncStopHandle, Event, HandlerResult, Mask, WatchManager};
 
 use crate::async_common::within;
+use crate::common::queue_limit;
 
 /// Holds every call until the gate opens, then counts events and overflows.
 #[derive(Clone, Default)]
@@ -86,21 +87,6 @@ fn a_100k_event_burst_waits_in_the_kernel_queue_not_in_the_process() {
     assert!(high_water <= 256, "queue grew to {high_water}");
     assert!(events == 100_000 || overflows > 0, "{events} events and no overflow");
     assert!(events <= 100_000);
-}
-
-/// The most events an overflow test will queue (a few seconds of writes).
-const MAX_QUEUE_TO_FILL: u64 = 1 << 21;
-
-/// `fs.inotify.max_queued_events`, or `None` (the reason printed) when it is too
-/// large to fill quickly. Read before the instance is made: the kernel fixes an
-/// instance's queue size when it is created.
-fn queue_limit() -> Option<u64> {
-    let limit = greenwatch::limits::read("max_queued_events").unwrap();
-    if limit > MAX_QUEUE_TO_FILL {
-        eprintln!("skipped: fs.inotify.max_queued_events is {limit}, too many events to overflow quickly");
-        return None;
-    }
-    Some(limit)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 #[path = "../util/mod.rs"]
 mod util;
-use util::async_common;
+use util::{async_common, common};
 
 mod burst;
 mod inline;

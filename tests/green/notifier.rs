@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use async_common::{Recorder, Workers, deadline, touch_all};
+use async_common::{Recorder, Workers, beside, deadline, touch_all, watched_dirs};
 use async_executor::LocalExecutor;
 use futures_lite::future;
 use greenwatch::{
@@ -125,7 +125,7 @@ fn a_slow_handler_does_not_delay_other_watches() -> TestResult {
     let (tx, rx) = async_channel::unbounded();
     let notifier = AsyncNotifier::new(wm, SlowOne { slow: slow.clone(), done: tx })?;
     let stop = notifier.stop_handle();
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         let start = Instant::now();
         std::fs::write(slow.join("x"), b"")?;
         std::fs::write(fast.join("y"), b"")?;
@@ -137,7 +137,7 @@ fn a_slow_handler_does_not_delay_other_watches() -> TestResult {
         assert!(at - start >= Duration::from_secs(1));
         stop.stop();
         TestResult::Ok(())
-    })))
+    })
     .0?;
     Ok(())
 }
@@ -190,25 +190,21 @@ impl AsyncProcessEvent for Fragile {
 #[test]
 fn panics_and_errors_are_reported_and_contained() -> TestResult {
     let root = tempfile::tempdir()?;
-    let (a, b) = (root.path().join("a"), root.path().join("b"));
     let wm = WatchManager::new()?;
-    for d in [&a, &b] {
-        std::fs::create_dir(d)?;
-        wm.add_watch(d, Mask::IN_CREATE).apply()?;
-    }
+    let [a, b] = watched_dirs(&wm, root.path(), ["a", "b"], Mask::IN_CREATE)?;
     let failures: Arc<Mutex<Vec<(bool, String)>>> = Arc::default();
     let sink = failures.clone();
     let handler = Fragile::default();
     let notifier = AsyncNotifier::new(wm, handler.clone())?
         .on_handler_error(move |f| sink.lock().unwrap().push((f.is_panic(), f.to_string())));
     let handle = notifier.handle();
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         touch_all(&a, ["boom", "err", "ok1"].map(String::from));
         touch_all(&b, ["ok2".to_owned()]);
         handle.settle().await?;
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     let mut got = handler.0.names(Mask::IN_CREATE);
     got.sort();
@@ -245,7 +241,7 @@ fn settle_waits_for_every_earlier_change_and_hides_its_marker() -> TestResult {
     let rec = Recorder::new();
     let notifier = AsyncNotifier::new(wm, rec.clone())?;
     let handle = notifier.handle();
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         for round in 0..3 {
             touch_all(dir.path(), names(&format!("r{round}-"), 200));
             handle.settle().await?;
@@ -253,7 +249,7 @@ fn settle_waits_for_every_earlier_change_and_hides_its_marker() -> TestResult {
         }
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     let leaked: Vec<_> = rec
         .events()
@@ -305,7 +301,7 @@ fn watches_added_by_a_handler_get_their_own_task() -> TestResult {
     let notifier = AsyncNotifier::new(wm.clone(), Adder { wm, rec: rec.clone() })?;
     let handle = notifier.handle();
     let sub = dir.path().join("sub");
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         std::fs::create_dir(&sub)?;
         handle.settle().await?;
         std::fs::write(sub.join("x"), b"")?;
@@ -314,7 +310,7 @@ fn watches_added_by_a_handler_get_their_own_task() -> TestResult {
         assert_eq!(handle.stats().lanes, 0, "handlers that never wait need no task");
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     Ok(())
 }
@@ -329,7 +325,7 @@ fn auto_add_watches_get_a_task_that_ends_with_in_ignored() -> TestResult {
     let notifier = AsyncNotifier::new(wm, rec.clone())?;
     let handle = notifier.handle();
     let sub = dir.path().join("d");
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         std::fs::create_dir(&sub)?;
         std::fs::write(sub.join("f"), b"")?;
         handle.settle().await?;
@@ -342,7 +338,7 @@ fn auto_add_watches_get_a_task_that_ends_with_in_ignored() -> TestResult {
         assert_eq!(handle.stats().lanes, 0, "no task is left");
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     Ok(())
 }
@@ -350,16 +346,12 @@ fn auto_add_watches_get_a_task_that_ends_with_in_ignored() -> TestResult {
 #[test]
 fn a_watch_removed_while_running_ends_its_task() -> TestResult {
     let root = tempfile::tempdir()?;
-    let (a, b) = (root.path().join("a"), root.path().join("b"));
     let wm = WatchManager::new()?;
-    for d in [&a, &b] {
-        std::fs::create_dir(d)?;
-        wm.add_watch(d, Mask::IN_CREATE).apply()?;
-    }
+    let [a, b] = watched_dirs(&wm, root.path(), ["a", "b"], Mask::IN_CREATE)?;
     let rec = Recorder::new();
     let notifier = AsyncNotifier::new(wm.clone(), rec.clone())?;
     let handle = notifier.handle();
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         touch_all(&a, ["x".to_owned()]);
         touch_all(&b, ["y".to_owned()]);
         handle.settle().await?;
@@ -369,7 +361,7 @@ fn a_watch_removed_while_running_ends_its_task() -> TestResult {
         assert_eq!(handle.stats().lanes, 0, "no task is left");
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     let mut names = rec.names(Mask::IN_CREATE);
     names.sort();
@@ -395,7 +387,7 @@ fn watches_have_their_own_async_or_blocking_handlers() -> TestResult {
     let sync_handler = move |e: &Event| sink.lock().unwrap().push(e.name().to_string_lossy().into_owned());
     wm.add_watch(&b, Mask::IN_CREATE).proc_fun(sync_handler).apply()?;
     wm.add_watch(&c, Mask::IN_CREATE).apply()?;
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         std::fs::create_dir(a.join("sub"))?;
         handle.settle().await?;
         std::fs::write(a.join("sub").join("deep"), b"")?;
@@ -404,7 +396,7 @@ fn watches_have_their_own_async_or_blocking_handlers() -> TestResult {
         handle.settle().await?;
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     assert_eq!(own.names(Mask::IN_CREATE), ["sub", "deep"], "auto_add inherits the async handler");
     assert_eq!(*blocking.lock().unwrap(), ["in-b"]);
@@ -462,7 +454,7 @@ fn a_multi_threaded_executor_keeps_each_watch_in_order() -> TestResult {
     let handler = Interleaving::default();
     let notifier = AsyncNotifier::new(wm, handler.clone())?.with_executor(workers.ex.clone());
     let handle = notifier.handle();
-    smol::block_on(deadline(future::zip(notifier.run(), async {
+    beside(notifier, async {
         for i in 0..50 {
             for d in &dirs {
                 std::fs::write(d.join(format!("f{i:03}")), b"")?;
@@ -471,7 +463,7 @@ fn a_multi_threaded_executor_keeps_each_watch_in_order() -> TestResult {
         handle.settle().await?;
         handle.stop();
         TestResult::Ok(())
-    })))
+    })
     .1?;
     workers.join();
     for d in &dirs {

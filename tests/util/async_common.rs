@@ -154,3 +154,24 @@ pub fn drive<T>(exec: Exec, notifier: greenwatch::AsyncNotifier, body: impl Futu
     run.unwrap_or_else(|e| panic!("run failed on {exec:?}: {e}"));
     out
 }
+
+/// Runs `notifier` on its own executor beside `script` (which must stop it),
+/// both within [`DEADLINE`]; `run`'s result and the script's output.
+pub fn beside<T>(notifier: greenwatch::AsyncNotifier, script: impl Future<Output = T>) -> (greenwatch::Result<()>, T) {
+    smol::block_on(deadline(futures_lite::future::zip(notifier.run(), script)))
+}
+
+/// Makes each of `names` a directory in `root` and watches it, alone, for `mask`.
+pub fn watched_dirs<const N: usize>(
+    wm: &greenwatch::WatchManager,
+    root: &Path,
+    names: [&str; N],
+    mask: Mask,
+) -> Result<[std::path::PathBuf; N], Box<dyn std::error::Error>> {
+    let dirs = names.map(|name| root.join(name));
+    for dir in &dirs {
+        std::fs::create_dir(dir)?;
+        wm.add_watch(dir, mask).apply()?;
+    }
+    Ok(dirs)
+}

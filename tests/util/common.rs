@@ -355,3 +355,18 @@ impl Drop for Watchdog {
         self.finish();
     }
 }
+
+/// The most events the overflow tests will queue (a few seconds of writes).
+pub const MAX_QUEUE_TO_FILL: u64 = 1 << 21;
+
+/// `fs.inotify.max_queued_events`, read before creating the instance that will
+/// overflow (the kernel fixes an instance's queue size when it is created).
+/// `None` (the reason printed) when it is too large to fill quickly.
+pub fn queue_limit() -> Option<u64> {
+    let limit = greenwatch::limits::read("max_queued_events").unwrap();
+    if limit > MAX_QUEUE_TO_FILL {
+        eprintln!("skipped: fs.inotify.max_queued_events is {limit}, too many events to overflow quickly");
+        return None;
+    }
+    Some(limit)
+}

@@ -3,10 +3,11 @@
 //! leave the tree, and a watched root followed to its new place.
 
 use std::fs;
+use std::path::Path;
 
-use greenwatch::{Event, Mask, WatchManager};
+use greenwatch::{Event, Mask, Notifier, WatchManager};
 
-use crate::common::{Tree, lines, notifier, settle, wait_event, wait_for};
+use crate::common::{Recorder, Tree, lines, notifier, settle, wait_event, wait_for};
 
 fn dir(mask: Mask) -> Mask {
     mask | Mask::IN_ISDIR
@@ -27,6 +28,14 @@ fn table(wm: &WatchManager, t: &Tree) -> Vec<(String, i32)> {
         .collect();
     rows.sort();
     rows
+}
+
+/// Waits for `mask` on `pathname`, then until the queue has stayed quiet:
+/// every event the test caused has been dispatched.
+#[track_caller]
+fn event_then_quiet(n: &mut Notifier<Recorder>, rec: &Recorder, mask: Mask, pathname: impl AsRef<Path>) {
+    wait_event(n, rec, mask, pathname);
+    settle(n);
 }
 
 #[test]
@@ -53,8 +62,7 @@ fn rename_over_an_existing_file_is_only_the_move_pair() {
     let (wm, mut n, rec) = notifier();
     wm.add_watch(&t.w, Mask::ALL_EVENTS).apply().unwrap();
     fs::rename(t.p("a"), t.p("b")).unwrap();
-    wait_event(&mut n, &rec, Mask::IN_MOVED_TO, t.p("b"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, Mask::IN_MOVED_TO, t.p("b"));
     assert_eq!(lines(&rec.events(), &t.w), ["IN_MOVED_FROM a", "IN_MOVED_TO b"]);
 }
 
@@ -65,8 +73,7 @@ fn file_moved_out_has_only_moved_from() {
     let (wm, mut n, rec) = notifier();
     wm.add_watch(&t.w, Mask::ALL_EVENTS).apply().unwrap();
     fs::rename(t.p("a"), t.out.join("a")).unwrap();
-    wait_event(&mut n, &rec, Mask::IN_MOVED_FROM, t.p("a"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, Mask::IN_MOVED_FROM, t.p("a"));
     let events = rec.events();
     assert_eq!(lines(&events, &t.w), ["IN_MOVED_FROM a"]);
     assert_ne!(events[0].cookie(), 0);
@@ -179,8 +186,7 @@ fn directory_moved_out_stops_being_watched() {
     fs::write(t.out.join("sub/f"), b"").unwrap();
     fs::write(t.out.join("sub/inner/g"), b"").unwrap();
     t.touch(&["marker"]);
-    wait_event(&mut n, &rec, Mask::IN_CREATE, t.p("marker"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, Mask::IN_CREATE, t.p("marker"));
     assert_eq!(lines(&rec.events(), &t.w), ["IN_MOVED_FROM|IN_ISDIR sub", "IN_CREATE marker"]);
     assert_eq!(table(&wm, &t), [("w".to_owned(), wm.get_wd(&t.w).unwrap())]);
     assert!(rec.events().iter().all(|e| !e.path().to_string_lossy().contains("unknown-path")));
@@ -193,8 +199,7 @@ fn directory_moved_out_and_back_in_is_watched_again() {
     let (wm, mut n, rec) = notifier();
     wm.add_watch(&t.w, Mask::IN_CREATE | Mask::IN_MOVE).rec(true).auto_add(true).apply().unwrap();
     fs::rename(t.p("sub"), t.out.join("sub")).unwrap();
-    wait_event(&mut n, &rec, dir(Mask::IN_MOVED_FROM), t.p("sub"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, dir(Mask::IN_MOVED_FROM), t.p("sub"));
     assert_eq!(wm.len(), 1);
     fs::rename(t.out.join("sub"), t.p("back")).unwrap();
     wait_event(&mut n, &rec, dir(Mask::IN_MOVED_TO), t.p("back"));
@@ -216,8 +221,7 @@ fn stale_moves_are_not_paired_with_a_later_move_out() {
     fs::rename(t.p("d"), t.out.join("d")).unwrap();
     fs::write(t.out.join("d/f"), b"").unwrap();
     t.touch(&["marker"]);
-    wait_event(&mut n, &rec, Mask::IN_CREATE, t.p("marker"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, Mask::IN_CREATE, t.p("marker"));
     let got = lines(&rec.events(), &t.w);
     let want = [
         "IN_MOVED_FROM|IN_ISDIR d",
@@ -247,8 +251,7 @@ fn directory_created_and_renamed_at_once_is_watched_under_its_new_name() {
     assert!(wm.get_wd(t.p("e")).is_some(), "{:?}", table(&wm, &t));
     assert!(wm.get_wd(t.p("d")).is_none());
     fs::write(t.p("e/f"), b"x").unwrap();
-    wait_event(&mut n, &rec, Mask::IN_CLOSE_WRITE, t.p("e/f"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, Mask::IN_CLOSE_WRITE, t.p("e/f"));
     assert_eq!(rec.count(Mask::IN_CREATE, t.p("e/f")), 1, "{rec:?}");
 }
 
@@ -262,8 +265,7 @@ fn a_filter_without_moves_still_keeps_paths_true() {
     fs::rename(t.p("sub"), t.p("sub2")).unwrap();
     t.touch(&["sub2/f"]);
     fs::remove_file(t.p("sub2/f")).unwrap();
-    wait_event(&mut n, &rec, Mask::IN_DELETE, t.p("sub2/f"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, Mask::IN_DELETE, t.p("sub2/f"));
     assert_eq!(lines(&rec.events(), &t.w), ["IN_CREATE sub2/f", "IN_DELETE sub2/f"]);
 }
 
@@ -347,8 +349,7 @@ fn a_root_inside_a_watched_tree_is_followed_when_moved_out() {
     let sub = wm.add_watch(t.p("sub"), Mask::IN_CREATE | Mask::IN_MOVE).apply().unwrap().wd(t.p("sub")).unwrap();
     fs::rename(t.p("sub"), t.out.join("sub")).unwrap();
     fs::write(t.out.join("sub/f"), b"").unwrap();
-    wait_event(&mut n, &rec, dir(Mask::IN_MOVED_FROM), t.p("sub"));
-    settle(&mut n);
+    event_then_quiet(&mut n, &rec, dir(Mask::IN_MOVED_FROM), t.p("sub"));
     assert_eq!(wm.get_path(sub), Some(t.out.join("sub")), "watches: {:?}", table(&wm, &t));
     assert!(rec.has(Mask::IN_CREATE, t.out.join("sub/f")), "{rec:?}");
 }

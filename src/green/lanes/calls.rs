@@ -11,10 +11,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
-use crate::green::notifier_handle::Shared;
-use crate::handlers::async_process_event::{DynAsyncHandler, HandlerError};
+use crate::green::shared::Shared;
+use crate::handlers::dyn_handler::DynAsyncHandler;
+use crate::handlers::handler_failure::HandlerError;
 use crate::handlers::handler_failure::{FailureCause, HandlerFailure};
-use crate::handlers::process_event::{Flow, SharedHandler};
+use crate::handlers::process_event::Flow;
+use crate::handlers::shared_handler::SharedHandler;
 use crate::types::event::{Event, Wd};
 use crate::types::mask::Mask;
 

@@ -14,7 +14,7 @@ use futures_lite::{FutureExt, future};
 use super::calls::{Call, Kept, call_blocking, conclude, route};
 use crate::bookkeeping::Routed;
 use crate::green::budget::Budget;
-use crate::green::notifier_handle::Shared;
+use crate::green::shared::Shared;
 use crate::green::spawner::{LaneFuture, Spawner};
 use crate::handlers::async_process_event::AsyncProcessEvent;
 use crate::types::event::Event;

@@ -41,32 +41,27 @@
 //!
 //! pyinotify counterpart: none (pyinotify calls handlers inline).
 
-mod calls;
-mod lane;
-
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
-use async_channel::{self as channel, Sender};
 use event_listener::Event as Signal;
 use futures_lite::future;
 
-use self::calls::{CallSlot, InlineCalls, Kept, call_blocking, conclude, poll_call, route};
-use self::lane::{Item, Lane, MakeLane, Spawn, lane_loop};
+use self::calls::{CallSlot, InlineCalls, Kept};
+use self::lane::{Lane, MakeLane, lane_loop};
 use crate::bookkeeping::Routed;
 use crate::bookkeeping::wd_hash::WdMap;
 use crate::green::async_source::AsyncSource;
 use crate::green::async_stop::AsyncStopHandle;
 use crate::green::budget::Budget;
-use crate::green::notifier_handle::{Shared, lock};
 use crate::green::settle;
+use crate::green::shared::Shared;
 use crate::green::spawner::Spawner;
 use crate::handlers::async_process_event::AsyncProcessEvent;
 use crate::types::event::Wd;
-use crate::types::mask::Mask;
 
 /// What a lane needs to start its task, from the router's fields (borrowed
 /// one by one, so that a lane of `self.lanes` can be borrowed meanwhile).
@@ -81,6 +76,13 @@ macro_rules! how {
         }
     };
 }
+
+mod barriers;
+mod calls;
+mod inline;
+mod lane;
+mod lifetimes;
+mod queues;
 
 /// The default bound of each watch's queue.
 pub(crate) const DEFAULT_BOUND: usize = 1024;
@@ -156,6 +158,19 @@ impl<S: Spawner> Router<S> {
         });
         let default_calls =
             CallSlot::boxed(default, |handler: Arc<H>, event| async move { handler.handle(event).await });
+        Router::from_parts(spawner, shared, make_lane, default_calls, inline, DEFAULT_BOUND, Budget::default())
+    }
+
+    /// A router with no lane, no event held and no marker yet, from its parts.
+    fn from_parts(
+        spawner: S,
+        shared: Arc<Shared>,
+        make_lane: MakeLane,
+        default_calls: Box<dyn InlineCalls>,
+        inline: bool,
+        bound: usize,
+        budget: Budget,
+    ) -> Self {
         Router {
             spawner,
             shared,
@@ -166,8 +181,8 @@ impl<S: Spawner> Router<S> {
             lanes: WdMap::default(),
             dirty: Vec::new(),
             closing: Vec::new(),
-            bound: DEFAULT_BOUND,
-            budget: Budget::default(),
+            bound,
+            budget,
             held: Vec::new(),
             space: Arc::default(),
             markers: Vec::new(),
@@ -178,24 +193,7 @@ impl<S: Spawner> Router<S> {
     pub(crate) fn with_spawner<T: Spawner>(self, spawner: T) -> Router<T> {
         let Router { shared, make_lane, default_calls, bound, budget, .. } = self;
         let inline = spawner.is_local();
-        let (lanes, dirty, closing) = (WdMap::default(), Vec::new(), Vec::new());
-        let kept = Kept::default();
-        Router {
-            spawner,
-            shared,
-            make_lane,
-            default_calls,
-            inline,
-            kept,
-            lanes,
-            dirty,
-            closing,
-            bound,
-            budget,
-            held: Vec::new(),
-            space: Arc::default(),
-            markers: Vec::new(),
-        }
+        Router::from_parts(spawner, shared, make_lane, default_calls, inline, bound, budget)
     }
 
     /// The events held back for want of room in their lane (a stop
@@ -295,179 +293,6 @@ impl<S: Spawner> Router<S> {
             settle::retrigger(&self.shared);
         }
         if self.inline && lane.is_none_or(Lane::is_idle) { Placed::Inline(wd) } else { Placed::Outbox(wd) }
-    }
-
-    /// Puts `routed` in its lane's outbox (sent, and the lane's task started if
-    /// need be, at the next flush).
-    fn enqueue(&mut self, wd: Wd, routed: Routed) {
-        let last = routed.event.mask().contains(Mask::IN_IGNORED);
-        let lane = self.lanes.entry(wd).or_default();
-        if lane.outbox.is_empty() {
-            self.dirty.push(wd);
-        }
-        lane.outbox.push(routed);
-        if last {
-            self.retire(wd, false); // the task ends after this event
-        }
-    }
-
-    /// Keeps `routed` back: its lane is full. The other watches' events go on.
-    fn hold(&mut self, wd: Wd, routed: Routed) {
-        let lane = self.lanes.get_mut(&wd).expect("a full lane exists");
-        if lane.held.is_empty() {
-            self.held.push(wd);
-        }
-        lane.held.push_back(routed);
-    }
-
-    /// Moves held events into their lanes' outboxes as far as there is room;
-    /// true if some are still held.
-    fn release_held(&mut self) -> bool {
-        let mut i = 0;
-        while let Some(&wd) = self.held.get(i) {
-            while let Some(lane) = self.lanes.get_mut(&wd) {
-                if lane.held.is_empty() || !lane.has_room(self.bound) {
-                    break;
-                }
-                let routed = lane.held.pop_front().expect("not empty");
-                self.enqueue(wd, routed);
-            }
-            if self.lanes.get(&wd).is_some_and(|lane| !lane.held.is_empty()) {
-                i += 1;
-            } else {
-                self.held.swap_remove(i);
-            }
-        }
-        !self.held.is_empty()
-    }
-
-    /// Handles an event of an idle lane here: a blocking handler is called, an
-    /// async one polled once; a call that has to wait goes on in the lane's task.
-    fn call_inline(&mut self, wd: Wd, routed: Routed, cx: &mut Context<'_>) {
-        let Routed { event, handler } = routed;
-        let last = event.mask().contains(Mask::IN_IGNORED);
-        // An async handler takes the event: what a failure report needs is kept.
-        let polled = match handler {
-            None => {
-                self.kept.keep(&event);
-                self.default_calls.call(event, cx)
-            }
-            Some(handler) => match route(&handler) {
-                Some(h) => {
-                    self.kept.keep(&event);
-                    poll_call(h.clone().dispatch_owned(event), cx)
-                }
-                None => {
-                    conclude(&self.shared, call_blocking(&handler, &event), || event);
-                    return self.end_inline(wd, last, false);
-                }
-            },
-        };
-        let went_on = match polled {
-            Ok(outcome) => {
-                conclude(&self.shared, outcome, || self.kept.event());
-                false
-            }
-            Err(call) => {
-                let lane = self.lanes.entry(wd).or_default();
-                lane.send(Item::Call(call, self.kept.event()), 1, &how!(self));
-                true
-            }
-        };
-        self.end_inline(wd, last, went_on);
-    }
-
-    /// After a call made here: the lane ends with its watch's `IN_IGNORED`
-    /// (its task after the call, if the call `went_on` in it).
-    fn end_inline(&mut self, wd: Wd, last: bool, went_on: bool) {
-        if last {
-            self.retire(wd, !went_on);
-        }
-    }
-
-    /// Sends every outbox.
-    fn flush(&mut self) {
-        for wd in self.dirty.drain(..) {
-            if let Some(lane) = self.lanes.get_mut(&wd) {
-                lane.send_outbox(&how!(self));
-            }
-        }
-    }
-
-    /// A settle marker's event: every busy lane gets a barrier for its waiter.
-    fn on_marker(&mut self, wd: Wd) {
-        let Some(waiter) = lock(&self.shared.settles).remove(&wd) else { return };
-        self.broadcast(&Arc::new(waiter.done));
-    }
-
-    /// Puts a clone of `token` behind what every busy lane holds (outboxes
-    /// are sent first); an idle lane has nothing before it to pass. Barriers
-    /// are not events: they do not count against the bound.
-    fn broadcast(&mut self, token: &Arc<Sender<()>>) {
-        self.flush();
-        for lane in self.lanes.values().chain(&self.closing).filter(|lane| !lane.is_idle()) {
-            lane.barrier(token);
-        }
-    }
-
-    /// Waits until every lane has dealt with everything routed so far.
-    pub(crate) async fn wait_idle(&mut self, stop: Option<&AsyncStopHandle>) -> bool {
-        let (tx, rx) = channel::bounded::<()>(1);
-        self.broadcast(&Arc::new(tx));
-        let idle = async { rx.recv().await.is_err() };
-        match stop {
-            None => idle.await,
-            Some(stop) => {
-                let stopped = async {
-                    stop.stopped().await;
-                    false
-                };
-                future::or(idle, stopped).await
-            }
-        }
-    }
-
-    /// The watch is gone: its lane ends once its task has delivered what it
-    /// holds (told so with `end`, unless its last event is the watch's `IN_IGNORED`).
-    fn retire(&mut self, wd: Wd, end: bool) {
-        let Some(mut lane) = self.lanes.remove(&wd) else { return };
-        lane.send_outbox(&how!(self));
-        if end {
-            lane.end();
-        }
-        if lane.is_running() {
-            self.closing.push(lane);
-        }
-    }
-
-    /// Forgets the lanes whose task has ended (a lane's task ends once it has
-    /// nothing to do, whether its watch is still there or was removed) and
-    /// that hold nothing.
-    pub(crate) fn prune(&mut self) {
-        self.closing.retain(Lane::is_running);
-        self.lanes.retain(|_, lane| lane.is_running() || !lane.is_idle());
-    }
-
-    /// Ends every task: with `drain`, after each has delivered what it holds;
-    /// otherwise at once (a handler call in progress is dropped at its next
-    /// `.await`). Returns once no task runs, on any thread: a task in the middle
-    /// of a poll on another thread is waited for until that poll ends.
-    pub(crate) async fn shutdown(&mut self, drain: bool) {
-        self.flush();
-        let lanes = self.lanes.drain().map(|(_, lane)| lane).chain(self.closing.drain(..));
-        let tasks: Vec<_> = lanes.filter_map(|mut lane| lane.take_task()).collect();
-        if drain {
-            for (tx, _) in &tasks {
-                tx.close();
-            }
-        }
-        for (_, task) in tasks {
-            if drain {
-                task.await;
-            } else {
-                task.cancel().await;
-            }
-        }
     }
 }
 

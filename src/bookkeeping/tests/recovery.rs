@@ -4,15 +4,9 @@
 //!
 //! Events are rendered `MASKNAME pathname`, with `R ` in front of recovered ones.
 
-use std::ffi::OsStr;
 use std::path::Path;
 
 use super::*;
-use crate::bookkeeping::fake_fs::FakeFs;
-use crate::bookkeeping::tree::Outcome;
-
-const CREATE_DIR: Mask = Mask::from_bits_retain(Mask::IN_CREATE.bits() | Mask::IN_ISDIR.bits());
-const DELETE_DIR: Mask = Mask::from_bits_retain(Mask::IN_DELETE.bits() | Mask::IN_ISDIR.bits());
 
 fn render(r: &Routed) -> String {
     let ev = &r.event;
@@ -22,24 +16,11 @@ fn render(r: &Routed) -> String {
 
 /// A bookkeeper with recovery on, watching `/w` (rec, auto_add) for `mask`.
 fn watching(tree: &[&str], mask: Mask) -> Bookkeeper<FakeFs> {
-    let mut fs = FakeFs::with(tree);
-    fs.add("/w/");
-    let mut bk = Bookkeeper::new(fs);
-    bk.recovery = true;
-    let options = WatchOptions { mask, rec: true, auto_add: true, ..Default::default() };
-    let mut out = Vec::new();
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    assert!(out.iter().all(|(_, o)| o.wd().is_some()), "{out:?}");
-    bk
+    bookkeeper_watching(tree, mask, true)
 }
 
 fn batch(bk: &mut Bookkeeper<FakeFs>, records: &[(Wd, Mask, &str)]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (wd, mask, name) in records {
-        bk.process(RawEvent { wd: *wd, mask: *mask, cookie: 0, name: OsStr::new(name) }, &mut out);
-    }
-    bk.end_batch(true, &mut out);
-    out.iter().map(render).collect()
+    batch_rendered(bk, records, render)
 }
 
 /// An overflow batch: the overflow and the notices in place, the resync's
@@ -51,14 +32,6 @@ fn overflow(bk: &mut Bookkeeper<FakeFs>) -> Vec<String> {
     let n = events.len();
     events[2..n - 1].sort();
     events.drain(2..n - 1).collect()
-}
-
-fn watches(bk: &Bookkeeper<FakeFs>) -> Vec<String> {
-    bk.table.iter().map(|e| e.path.display().to_string()).collect()
-}
-
-fn wd(bk: &Bookkeeper<FakeFs>, path: &str) -> Wd {
-    bk.table.wd_of(Path::new(path)).unwrap()
 }
 
 /// `rm -r`: the nodes go, and the kernel drops the watches of deleted inodes.
@@ -203,13 +176,8 @@ fn the_watch_limit_leaves_a_list_and_one_error() {
     fs.add("/w/");
     fs.watch_budget = Some(3); // /w, the sentinel on /, /w/a
     let mut bk = Bookkeeper::new(fs);
-    let mut out = Vec::new();
-    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, auto_add: true, ..Default::default() };
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    let errors: Vec<_> =
-        out.iter().filter_map(|(_, o)| if let Outcome::Failed(e) = o { Some(e) } else { None }).collect();
-    assert_eq!(errors.len(), 1, "{out:?}");
-    assert!(errors[0].to_string().contains("3 directories are left unwatched"), "{}", errors[0]);
+    let error = add_tree_failing_once(&mut bk);
+    assert!(error.to_string().contains("3 directories are left unwatched"), "{}", error);
     let unwatched: Vec<_> = bk.unwatched.keys().map(|p| p.display().to_string()).collect();
     assert_eq!(unwatched, ["/w/a/x", "/w/b", "/w/c"]);
     assert_eq!(bk.fs.watches.len(), 3, "no add_watch after the first ENOSPC");

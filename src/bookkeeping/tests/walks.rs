@@ -4,44 +4,18 @@
 //!
 //! In the fake file system a symlink is a node that no open goes through; what
 //! the real kernel does with `O_NOFOLLOW` and `openat2` is tested in `dir_list.rs`
-//! and, under attack, in `tests/symlink_attack.rs`.
+//! and, under attack, in `tests/green/symlink_attack.rs`.
 
-use std::ffi::OsStr;
 use std::path::Path;
 
 use super::*;
-use crate::bookkeeping::fake_fs::FakeFs;
-use crate::bookkeeping::tree::Outcome;
-
-const CREATE_DIR: Mask = Mask::IN_CREATE.union(Mask::IN_ISDIR);
 
 fn watching(tree: &[&str], recovery: bool) -> Bookkeeper<FakeFs> {
-    let mut fs = FakeFs::with(tree);
-    fs.add("/w/");
-    let mut bk = Bookkeeper::new(fs);
-    bk.recovery = recovery;
-    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, auto_add: true, ..Default::default() };
-    let mut out = Vec::new();
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    assert!(out.iter().all(|(_, o)| o.wd().is_some()), "{out:?}");
-    bk
+    bookkeeper_watching(tree, Mask::ALL_EVENTS, recovery)
 }
 
 fn batch(bk: &mut Bookkeeper<FakeFs>, records: &[(Wd, Mask, &str)]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (wd, mask, name) in records {
-        bk.process(RawEvent { wd: *wd, mask: *mask, cookie: 0, name: OsStr::new(name) }, &mut out);
-    }
-    bk.end_batch(true, &mut out);
-    out.iter().map(|r| format!("{} {}", r.event.maskname(), r.event.pathname().display())).collect()
-}
-
-fn watches(bk: &Bookkeeper<FakeFs>) -> Vec<String> {
-    bk.table.iter().map(|e| e.path.display().to_string()).collect()
-}
-
-fn wd(bk: &Bookkeeper<FakeFs>, path: &str) -> Wd {
-    bk.table.wd_of(Path::new(path)).unwrap()
+    batch_rendered(bk, records, |r| format!("{} {}", r.event.maskname(), r.event.pathname().display()))
 }
 
 #[test]
@@ -83,14 +57,9 @@ fn the_cap_leaves_the_rest_of_a_walk_unwatched_with_one_error() {
     fs.add("/w/");
     let mut bk = Bookkeeper::new(fs);
     bk.max_watches = Some(2);
-    let mut out = Vec::new();
-    let options = WatchOptions { mask: Mask::ALL_EVENTS, rec: true, auto_add: true, ..Default::default() };
-    bk.add_tree(Path::new("/w"), &options, &mut out);
-    let errors: Vec<_> =
-        out.iter().filter_map(|(_, o)| if let Outcome::Failed(e) = o { Some(e) } else { None }).collect();
-    assert_eq!(errors.len(), 1, "{out:?}");
-    assert_eq!(errors[0].kind(), crate::types::error::ErrorKind::WatchLimit);
-    let text = errors[0].to_string();
+    let error = add_tree_failing_once(&mut bk);
+    assert_eq!(error.kind(), crate::types::error::ErrorKind::WatchLimit);
+    let text = error.to_string();
     assert!(text.contains("cap of 2 watches") && text.contains("3 directories are left unwatched"), "{text}");
     assert_eq!(watches(&bk), ["/w", "/w/a"]);
     let unwatched: Vec<_> = bk.unwatched.keys().map(|p| p.display().to_string()).collect();

@@ -1,0 +1,69 @@
+//! What `add_watch` accepts as paths ([`WatchPaths`]), and how every path is
+//! made absolute before it meets the watch table ([`normalize`]).
+
+use std::path::{Component, Path, PathBuf};
+
+/// One or several paths for [`WatchManager::add_watch`](crate::WatchManager::add_watch).
+pub trait WatchPaths {
+    /// The paths, in order.
+    fn into_paths(self) -> Vec<PathBuf>;
+}
+
+macro_rules! one_path {
+    ($($t:ty),*) => {$(
+        impl WatchPaths for $t {
+            fn into_paths(self) -> Vec<PathBuf> {
+                vec![PathBuf::from(self)]
+            }
+        }
+    )*};
+}
+
+one_path!(&str, String, &String, &Path, PathBuf, &PathBuf, &std::ffi::OsStr, std::ffi::OsString);
+
+impl<P: AsRef<Path>> WatchPaths for Vec<P> {
+    fn into_paths(self) -> Vec<PathBuf> {
+        self.iter().map(|p| p.as_ref().to_path_buf()).collect()
+    }
+}
+
+impl<P: AsRef<Path>> WatchPaths for &[P] {
+    fn into_paths(self) -> Vec<PathBuf> {
+        self.iter().map(|p| p.as_ref().to_path_buf()).collect()
+    }
+}
+
+impl<P: AsRef<Path>, const N: usize> WatchPaths for [P; N] {
+    fn into_paths(self) -> Vec<PathBuf> {
+        self.iter().map(|p| p.as_ref().to_path_buf()).collect()
+    }
+}
+
+/// Makes `path` absolute against the current directory and removes `.` and `..`
+/// lexically, like Python's `os.path.abspath` (symlinks are not resolved).
+pub(crate) fn normalize(path: &Path) -> std::io::Result<PathBuf> {
+    let abs = std::path::absolute(path)?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_is_lexical_and_absolute() {
+        assert_eq!(normalize(Path::new("/a/./b/../c/")).unwrap(), Path::new("/a/c"));
+        assert_eq!(normalize(Path::new("/..")).unwrap(), Path::new("/"));
+        assert!(normalize(Path::new("rel")).unwrap().is_absolute());
+    }
+}
