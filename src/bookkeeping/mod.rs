@@ -44,6 +44,7 @@ mod new_dirs;
 pub(crate) mod pairing;
 mod records;
 mod recovery;
+mod resync;
 pub(crate) mod roots;
 pub(crate) mod tree;
 pub(crate) mod watch_table;
@@ -112,6 +113,8 @@ pub(crate) struct Bookkeeper<F> {
     recovering: bool,
     /// The walk a batch's end left to [`Bookkeeper::walk_step`].
     walk: Option<new_dirs::Walk>,
+    /// The overflow resync left to [`Bookkeeper::walk_step`] (after `walk`).
+    resync: Option<resync::Resync>,
     /// The watch limit was met in the current walk: no more `add_watch` calls.
     pub(crate) limit_hit: bool,
     /// The most watches walks may hold (`WatchManager::set_max_watches`); the
@@ -142,6 +145,7 @@ impl<F: FsView> Bookkeeper<F> {
             unwatched: BTreeMap::new(),
             overflowed: false,
             recovering: false,
+            resync: None,
             walk: None,
             limit_hit: false,
             max_watches: None,
@@ -211,33 +215,41 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// Does up to `budget` directories of the pending walk, appending their
     /// events to `out`; at its end, ends its batch. True while more is left.
+    /// A resync that follows is stepped the same way, after the walk.
     pub(crate) fn walk_step(&mut self, budget: usize, out: &mut Vec<Routed>) -> bool {
-        let Some(mut walk) = self.walk.take() else { return false };
         let delivered = out.len();
-        let done = self.walk_dirs(&mut walk, budget, out);
-        if done {
-            self.finish_walk(walk, out);
-        } else {
-            self.walk = Some(walk);
+        if let Some(mut walk) = self.walk.take() {
+            if self.walk_dirs(&mut walk, budget, out) {
+                self.finish_walk(walk, out);
+            } else {
+                self.walk = Some(walk);
+            }
+        } else if let Some(resync) = self.resync.take() {
+            self.resync_step(resync, budget, out);
         }
         if self.ignore_events {
             out.truncate(delivered);
         }
-        !done
+        self.walk.is_some() || self.resync.is_some()
     }
 
-    /// True while a walk is pending (see [`Bookkeeper::walk_step`]).
+    /// True while a walk or a resync is pending (see [`Bookkeeper::walk_step`]).
     #[cfg(feature = "async")]
     pub(crate) fn walk_pending(&self) -> bool {
-        self.walk.is_some()
+        self.walk.is_some() || self.resync.is_some()
     }
 
     /// The end of a batch once its walk is done: a resync after an overflow,
     /// and what a drained read lets go.
     fn finish_batch(&mut self, end: new_dirs::BatchEnd, out: &mut Vec<Routed>) {
-        if end.overflowed {
-            self.after_overflow(out);
+        if end.overflowed && self.after_overflow(end, out) {
+            return; // the resync ends the batch when it is done
         }
+        self.forget_ended(end);
+    }
+
+    /// What a drained read at the end of batch `end` lets go.
+    fn forget_ended(&mut self, end: new_dirs::BatchEnd) {
         if end.drained {
             self.synthesized.forget_until(end.ended);
             self.unlinked.forget_until(end.ended);

@@ -139,14 +139,6 @@ impl<F: FsView> Bookkeeper<F> {
         self.new_dirs.take(parent, name)
     }
 
-    /// Works through the queue (see the module docs) at once, after the
-    /// listings that failed last time.
-    pub(super) fn watch_new_dirs(&mut self, out: &mut Vec<Routed>) {
-        let mut walk = self.start_walk(None);
-        while !self.walk_dirs(&mut walk, usize::MAX, out) {}
-        self.finish_walk(walk, out);
-    }
-
     /// The walk of what the queue holds now (and of the listings that failed
     /// last time), ending the batch `end` when it is done, if given.
     pub(super) fn start_walk(&mut self, end: Option<BatchEnd>) -> Walk {

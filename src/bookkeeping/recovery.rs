@@ -16,7 +16,6 @@
 use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::{Bookkeeper, Routed, Skip};
 use crate::bookkeeping::watch_table::WatchOptions;
@@ -28,7 +27,7 @@ use crate::types::event::{Event, RawEvent, Wd};
 use crate::types::mask::Mask;
 
 /// A notice (wd -1, no path) with greenwatch's own mask bit.
-fn notice(mask: Mask) -> Routed {
+pub(super) fn notice(mask: Mask) -> Routed {
     Routed { event: Event::new(-1, mask, "", ""), handler: None }
 }
 
@@ -53,38 +52,20 @@ pub(crate) fn cap_error(path: &Path, max: usize, unwatched: usize) -> Error {
 }
 
 impl<F: FsView> Bookkeeper<F> {
-    /// After an overflow: a resync if recovery is on, else a retry of the unwatched.
-    pub(super) fn after_overflow(&mut self, out: &mut Vec<Routed>) {
-        if self.recovery || self.table.iter().any(|e| e.options.recovery) {
-            self.resync(out);
-        } else if !self.unwatched.is_empty() {
-            self.retry_into_failures();
-        }
-    }
-
-    /// Rescans every directory watched with recovery (see the module docs).
+    /// Rescans every directory watched with recovery now, to the end (see the
+    /// module docs; the async front-ends step it through `walk_step` instead).
+    /// A walk or a resync still pending is finished first.
     pub(crate) fn resync(&mut self, out: &mut Vec<Routed>) {
-        self.pending.clear();
-        out.push(notice(Mask::GW_RESYNC_START));
-        self.recovering = true;
-        let dirs: Vec<(Wd, Arc<Path>)> =
-            self.table.iter().filter(|e| e.dir && e.options.recovery).map(|e| (e.wd, e.path.clone())).collect();
-        for (wd, path) in dirs {
-            if self.table.get(wd).is_some_and(|e| e.path == path) {
-                self.resync_dir(wd, &path, out);
-            }
-        }
-        self.watch_new_dirs(out);
-        self.retry_into_failures();
-        self.recovering = false;
-        out.push(notice(Mask::GW_RESYNC_END));
+        while self.walk_step(usize::MAX, out) {}
+        self.begin_resync(None, out);
+        while self.walk_step(usize::MAX, out) {}
     }
 
     /// Lists one directory and reports how it differs from its record. What is
     /// listed is the directory `wd` watches (opened beneath its root, checked
     /// against the watch); if its path now names something else, or nothing,
     /// its watches go.
-    fn resync_dir(&mut self, wd: Wd, path: &Path, out: &mut Vec<Routed>) {
+    pub(super) fn resync_dir(&mut self, wd: Wd, path: &Path, out: &mut Vec<Routed>) {
         let listed = self.open_watched(wd, path).and_then(|dir| self.fs.list(&dir));
         let entries = match listed {
             Ok(entries) => entries,
@@ -142,7 +123,7 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     /// Retries the unwatched directories; a limit met again becomes one failure.
-    fn retry_into_failures(&mut self) {
+    pub(super) fn retry_into_failures(&mut self) {
         if let Err(err) = self.retry_unwatched() {
             self.failures.push(err);
         }

@@ -1,12 +1,16 @@
 //! Walks in bounded steps on the async core: a 5,000-directory tree (5,051
 //! directories) moved into a recursive auto_add watch is watched and reported
-//! whole, while a 2 ms timer task on the same thread keeps its turns. The timer's
+//! whole, and the overflow resync of such a tree reports every lost name once,
+//! while a 2 ms timer task on the same thread keeps its turns. The timer's
 //! longest gap is printed (run with `--nocapture`; the figure to publish comes
 //! from a release build: `cargo test --release --test green walk_steps:: -- --nocapture`);
 //! speed targets are not asserted in tests.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::fs;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -20,24 +24,18 @@ const TOP: usize = 50;
 const PER: usize = 100;
 const TICK: Duration = Duration::from_millis(2);
 
-#[test]
-fn a_moved_in_tree_is_walked_in_steps_while_a_timer_keeps_ticking() {
-    let tmp = tempfile::tempdir().unwrap();
-    let top = fs::canonicalize(tmp.path()).unwrap();
-    let (w, staged) = (top.join("w"), top.join("m"));
-    fs::create_dir(&w).unwrap();
+/// `TOP` directories of `PER` empty ones each below `root`.
+fn make_tree(root: &Path) {
     for i in 0..TOP {
         for j in 0..PER {
-            fs::create_dir_all(staged.join(format!("d{i}")).join(format!("e{j}"))).unwrap();
+            fs::create_dir_all(root.join(format!("d{i}")).join(format!("e{j}"))).unwrap();
         }
     }
-    let dirs = 1 + TOP + TOP * PER;
-    let wm = WatchManager::new().unwrap();
-    wm.add_watch(&w, Mask::IN_CREATE | Mask::IN_MOVED_TO).rec(true).auto_add(true).apply().unwrap();
-    let rec = Recorder::new();
-    let ex = LocalExecutor::new();
-    let notifier = AsyncNotifier::new(wm.clone(), rec.clone()).unwrap().with_executor(&ex);
-    let handle = notifier.handle();
+}
+
+/// A task that ticks every [`TICK`] until `done` is set, keeping the longest
+/// gap between two ticks in `longest` (reset it once the timer runs).
+fn ticking() -> (impl Future<Output = ()>, Rc<Cell<Duration>>, Rc<Cell<bool>>) {
     let longest = Rc::new(Cell::new(Duration::ZERO));
     let done = Rc::new(Cell::new(false));
     let (l, d) = (longest.clone(), done.clone());
@@ -50,6 +48,24 @@ fn a_moved_in_tree_is_walked_in_steps_while_a_timer_keeps_ticking() {
             last = now;
         }
     };
+    (timer, longest, done)
+}
+
+#[test]
+fn a_moved_in_tree_is_walked_in_steps_while_a_timer_keeps_ticking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = fs::canonicalize(tmp.path()).unwrap();
+    let (w, staged) = (top.join("w"), top.join("m"));
+    fs::create_dir(&w).unwrap();
+    make_tree(&staged);
+    let dirs = 1 + TOP + TOP * PER;
+    let wm = WatchManager::new().unwrap();
+    wm.add_watch(&w, Mask::IN_CREATE | Mask::IN_MOVED_TO).rec(true).auto_add(true).apply().unwrap();
+    let rec = Recorder::new();
+    let ex = LocalExecutor::new();
+    let notifier = AsyncNotifier::new(wm.clone(), rec.clone()).unwrap().with_executor(&ex);
+    let handle = notifier.handle();
+    let (timer, longest, done) = ticking();
     let body = async {
         async_io::Timer::after(Duration::from_millis(20)).await; // the timer has started
         longest.set(Duration::ZERO);
@@ -71,6 +87,61 @@ fn a_moved_in_tree_is_walked_in_steps_while_a_timer_keeps_ticking() {
     assert_eq!(creates.len(), dirs - 1, "each directory below the moved one reported once");
     eprintln!(
         "{dirs} directories moved in: the {TICK:?} timer's longest gap was {:.1} ms",
+        longest.get().as_secs_f64() * 1000.0
+    );
+}
+
+/// Files created in the tree's first leaf: enough to overflow a default
+/// kernel queue (16,384 events) with room to spare.
+const LOST: usize = 20_000;
+
+#[test]
+fn an_overflow_resync_of_a_large_tree_goes_in_steps_and_reports_each_name_once() {
+    let Some(limit) = greenwatch::limits::read("max_queued_events").ok().filter(|l| *l < LOST as u64) else {
+        eprintln!("skipped: fs.inotify.max_queued_events is {LOST} or more: the files would not overflow it");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let w = fs::canonicalize(tmp.path()).unwrap();
+    make_tree(&w);
+    let leaf = w.join("d0").join("e0");
+    let wm = WatchManager::new().unwrap();
+    wm.set_recovery(true);
+    wm.add_watch(&w, Mask::IN_CREATE).rec(true).auto_add(true).apply().unwrap();
+    let names: Vec<String> = (0..LOST).map(|i| format!("f{i}")).collect();
+    crate::async_common::touch_all(&leaf, names.iter().cloned()); // nobody reads: the queue overflows
+    let rec = Recorder::new();
+    let ex = LocalExecutor::new();
+    let notifier = AsyncNotifier::new(wm.clone(), rec.clone()).unwrap().with_executor(&ex);
+    let handle = notifier.handle();
+    let (timer, longest, done) = ticking();
+    let body = async {
+        async_io::Timer::after(Duration::from_millis(20)).await; // the timer has started
+        longest.set(Duration::ZERO);
+        let end = Instant::now() + Duration::from_secs(60);
+        while !rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END) {
+            assert!(Instant::now() < end, "no GW_RESYNC_END after 60 s");
+            async_io::Timer::after(Duration::from_millis(5)).await;
+        }
+        handle.settle().await.unwrap();
+        done.set(true);
+        handle.stop();
+    };
+    let (run, ((), ())) =
+        smol::block_on(within(Duration::from_secs(120), ex.run(future::zip(notifier.run(), future::zip(body, timer)))));
+    run.unwrap();
+    let events = rec.events();
+    assert!(events.iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
+    let mut counts: HashMap<PathBuf, usize> = HashMap::new();
+    for e in events.iter().filter(|e| e.mask() == Mask::IN_CREATE) {
+        *counts.entry(e.pathname().into_owned()).or_default() += 1;
+    }
+    let wrong: Vec<_> = names.iter().map(|n| leaf.join(n)).filter(|p| counts.get(p) != Some(&1)).take(5).collect();
+    assert!(wrong.is_empty(), "not reported exactly once (first 5): {wrong:?}");
+    assert_eq!(counts.len(), LOST, "nothing else was reported");
+    eprintln!(
+        "an overflow resync of {} directories: the {TICK:?} timer's longest gap was {:.1} ms",
+        1 + TOP + TOP * PER,
         longest.get().as_secs_f64() * 1000.0
     );
 }

@@ -202,3 +202,35 @@ fn auto_add_at_the_limit_lists_the_new_tree_as_unwatched() {
     assert_eq!(watches(&bk), ["/w", "/w/n", "/w/n/m"]);
     let _ = DELETE_DIR;
 }
+
+/// The same changes behind the back of two bookkeepers, then an overflow:
+/// `whole` resyncs at the batch's end, `steps` one directory a step.
+#[test]
+fn a_resync_in_steps_of_one_directory_reports_what_the_whole_one_does() {
+    let tree = ["/w/a/x/f", "/w/b/g", "/w/c/"];
+    let mut whole = watching(&tree, Mask::ALL_EVENTS);
+    let mut steps = watching(&tree, Mask::ALL_EVENTS);
+    for bk in [&mut whole, &mut steps] {
+        remove(bk, "/w/b");
+        bk.fs.add("/w/a/x/new");
+        bk.fs.add("/w/c/n/m/deep");
+    }
+    let got = batch(&mut whole, &[(-1, Mask::IN_Q_OVERFLOW, "")]);
+    let mut out = Vec::new();
+    steps.process(RawEvent { wd: -1, mask: Mask::IN_Q_OVERFLOW, cookie: 0, name: OsStr::new("") }, &mut out);
+    steps.start_end_batch(true);
+    let mut rounds = 1;
+    while steps.walk_step(1, &mut out) {
+        rounds += 1;
+        let last = out.last().map(render);
+        assert_ne!(last.as_deref(), Some("GW_RESYNC_END "), "the end comes with the last step only");
+    }
+    assert_eq!(out.iter().map(render).collect::<Vec<_>>(), got);
+    assert_eq!(got.last().map(String::as_str), Some("GW_RESYNC_END "));
+    // The batch's (empty) walk, which starts the resync; /w, /w/a, /w/a/x,
+    // /w/b (gone) and /w/c listed, one step each; the walk of /w/c/n and
+    // /w/c/n/m, one each; the step that ends it.
+    assert_eq!(rounds, 9);
+    assert_eq!(watches(&whole), watches(&steps));
+    assert!(watches(&steps).contains(&"/w/c/n/m".to_string()));
+}
