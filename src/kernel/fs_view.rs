@@ -78,53 +78,21 @@ pub(crate) struct RealFs {
     pub(crate) inotify: InotifyFd,
     roots: HashMap<Wd, OwnedFd>,
     lister: DirLister,
-    /// `/proc/<pid>/fd/` and room for the fd's number (see [`ProcFd`]).
-    proc: ProcFd,
-}
-
-/// Builds the magic-link path of an fd, `/proc/<pid>/fd/N`.
-///
-/// `/proc/self` is a symlink the kernel resolves on every lookup; naming the
-/// process directory itself spares that step, about a microsecond of each
-/// watch placed by a walk. The number is read once through `/proc/self` (so it
-/// is the pid as the mounted `/proc` knows it, whatever the pid namespace), and
-/// read again if the process is a fork's child (its own pid changed).
-#[derive(Debug)]
-struct ProcFd {
-    /// The pid `prefix` was made for (`getpid`), to notice a fork.
-    pid: u32,
-    /// `/proc/<pid>/fd/`, or `/proc/self/fd/` if `/proc/self` cannot be read.
-    prefix: String,
-    buf: String,
-}
-
-impl ProcFd {
-    fn new() -> ProcFd {
-        let pid = std::process::id();
-        let prefix = match fs::read_link("/proc/self") {
-            Ok(target) if target.to_str().is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit())) => {
-                format!("/proc/{}/fd/", target.display())
-            }
-            _ => String::from("/proc/self/fd/"),
-        };
-        ProcFd { pid, prefix, buf: String::new() }
-    }
-
-    /// `/proc/<pid>/fd/N` for `fd`, in a reused buffer.
-    fn path(&mut self, fd: BorrowedFd<'_>) -> &Path {
-        if std::process::id() != self.pid {
-            *self = ProcFd::new();
-        }
-        self.buf.clear();
-        self.buf.push_str(&self.prefix);
-        self.buf.push_str(itoa::Buffer::new().format(fd.as_raw_fd()));
-        Path::new(&self.buf)
-    }
+    /// `/proc/self/fd/` and room for the fd's number.
+    proc_path: String,
 }
 
 impl RealFs {
     pub(crate) fn new(inotify: InotifyFd) -> RealFs {
-        RealFs { inotify, roots: HashMap::new(), lister: DirLister::default(), proc: ProcFd::new() }
+        RealFs { inotify, roots: HashMap::new(), lister: DirLister::default(), proc_path: String::new() }
+    }
+
+    /// `/proc/self/fd/N` for `fd`, in a reused buffer.
+    fn proc_path(&mut self, fd: BorrowedFd<'_>) -> &Path {
+        self.proc_path.clear();
+        self.proc_path.push_str("/proc/self/fd/");
+        self.proc_path.push_str(itoa::Buffer::new().format(fd.as_raw_fd()));
+        Path::new(&self.proc_path)
     }
 }
 
@@ -165,8 +133,8 @@ impl FsView for RealFs {
     }
 
     fn watch(&mut self, dir: &DirFd, mask: Mask) -> io::Result<Wd> {
-        let path = self.proc.path(dir.fd.as_fd());
-        let wd = self.inotify.add_watch(path, mask - Mask::IN_DONT_FOLLOW);
+        let path = self.proc_path(dir.fd.as_fd()).to_path_buf();
+        let wd = self.inotify.add_watch(&path, mask - Mask::IN_DONT_FOLLOW);
         match wd {
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) && !Path::new("/proc/self/fd").is_dir() => Err(
                 io::Error::new(e.kind(), "/proc is not mounted (greenwatch watches directories through /proc/self/fd)"),
