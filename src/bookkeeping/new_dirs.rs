@@ -11,6 +11,14 @@
 //! next batch, whose records move it along, unless the kernel queue is empty:
 //! then no record can still tell where it went. So is the listing of a directory
 //! that moved between its watch and its listing (the watch keeps its path true).
+//!
+//! Memory: the queue holds one entry (the parent's wd and a name, about 50
+//! bytes) per directory found and not yet walked. Breadth first, that is at
+//! most the width of the new tree; each entry is about to become a watch, so
+//! the queue stays below what the watch table will hold for the same
+//! directories, and is bounded by the watch limit or the cap. The events the
+//! walk synthesizes do not pile up: the async front-ends route each step's
+//! events, and step again only once they are placed in their lanes.
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{OsStr, OsString};
