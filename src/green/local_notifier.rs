@@ -33,6 +33,36 @@ use crate::watches::watch_manager::WatchManager;
 /// [`AsyncProcessEvent::handle`](crate::AsyncProcessEvent::handle), without
 /// `Send` or `Sync`. Closures `Fn(Event) -> impl Future` whose output is `()`,
 /// [`Flow`] or a `Result` of either are handlers.
+///
+/// # Examples
+///
+/// A handler whose state is an `Rc<Cell<…>>` (not `Send`), called directly here;
+/// give it to [`LocalAsyncNotifier::new`] to have it called for each event:
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// use greenwatch::{Event, Flow, HandlerError, LocalProcessEvent, Mask};
+///
+/// struct CountUntil {
+///     seen: Rc<Cell<u32>>,
+///     limit: u32,
+/// }
+///
+/// impl LocalProcessEvent for CountUntil {
+///     async fn handle(&self, _event: Event) -> Result<Flow, HandlerError> {
+///         self.seen.set(self.seen.get() + 1);
+///         Ok(if self.seen.get() >= self.limit { Flow::Stop } else { Flow::Continue })
+///     }
+/// }
+///
+/// let handler = CountUntil { seen: Rc::new(Cell::new(0)), limit: 2 };
+/// let ev = || Event::new(1, Mask::IN_CREATE, "/w", "a");
+/// assert_eq!(smol::block_on(handler.handle(ev()))?, Flow::Continue);
+/// assert_eq!(smol::block_on(handler.handle(ev()))?, Flow::Stop);
+/// # Ok::<(), HandlerError>(())
+/// ```
 pub trait LocalProcessEvent {
     /// Handles one event. [`Flow::Stop`] stops the notifier.
     fn handle(&self, event: Event) -> impl Future<Output = Result<Flow, HandlerError>>;
