@@ -30,8 +30,8 @@ use crate::watches::watch_manager::WatchManager;
 /// pyinotify programs wrap their handlers in `try: … except Exception: print(…)`;
 /// here that is the default. A handler (default or per-watch) that panics is
 /// contained: its event is consumed and reported to
-/// [`on_handler_error`](Notifier::on_handler_error) (by default on standard
-/// error, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
+/// [`on_handler_error`](Notifier::on_handler_error) (by default logged through
+/// the `log` crate, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
 /// events queued after it stay queued and are dispatched next, and the loop goes
 /// on. The same handler gets the next events: if a panic can leave its state
 /// broken, set [`stop_on_handler_error`](Notifier::stop_on_handler_error), and

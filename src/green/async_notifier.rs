@@ -253,7 +253,7 @@ impl<S: Spawner> AsyncNotifier<S> {
     }
 
     /// Called with each handler failure (error or panic), where the call ran
-    /// (the notifier's task, or the watch's), instead of printing it.
+    /// (the notifier's task, or the watch's), instead of logging it.
     #[must_use]
     pub fn on_handler_error(self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
         lock(&self.shared.policy).report = Arc::new(callback);

@@ -93,7 +93,7 @@ where
 /// - **Cooperative.** After [`with_budget`](LocalAsyncNotifier::with_budget)
 ///   events in a row (128 by default) it yields to the executor.
 /// - **Stop, settle, failures** as for the `AsyncNotifier`: [`stop_handle`](LocalAsyncNotifier::stop_handle),
-///   [`NotifierHandle::settle`], a failure is reported to standard error or to
+///   [`NotifierHandle::settle`], a failure is logged (`log::error!`) or given to
 ///   [`on_handler_error`](LocalAsyncNotifier::on_handler_error) and the next
 ///   events are delivered. Dropping the notifier (or its `run` future) stops
 ///   it; events read and not yet handled are dropped.
@@ -158,7 +158,7 @@ impl<H: LocalProcessEvent> LocalAsyncNotifier<H> {
         self
     }
 
-    /// Called with each handler failure (error or panic) instead of printing it.
+    /// Called with each handler failure (error or panic) instead of logging it.
     #[must_use]
     pub fn on_handler_error(self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
         lock(&self.shared.policy).report = Arc::new(callback);
