@@ -219,10 +219,11 @@
 //!   spend; directories beyond the cap are listed by
 //!   [`WatchManager::unwatched`] and reported once per walk
 //!   ([`ErrorKind::WatchLimit`]), as when the kernel's own limit is met.
-//! - A user can still flood the event queue: that is what overflow recovery
-//!   (below) is for. Treat names as data: a name may hold a newline or other
-//!   control bytes ([`format::write_json`] and
-//!   [`format::write_pyinotify_escaped`] write them so that no line can be forged).
+//! - A user can still flood the event queue: that is what
+//!   [overflow recovery](#overflow-and-recovery) is for. Treat names as data:
+//!   a name may hold a newline or other control bytes ([`format::write_json`]
+//!   and [`format::write_pyinotify_escaped`] write them so that no line can be
+//!   forged).
 //!
 //! # inotify gotchas
 //!
