@@ -1,6 +1,7 @@
-//! A library contender for the shared benchmark harness (`../shared/bench`): watches
-//! a directory recursively with the blocking `Notifier`, counts events in a handler,
-//! and prints only the harness's control files, each followed by `#events N`.
+//! A library contender for the project's benchmark harness (kept in its
+//! repository, outside the crate): watches a directory recursively with the
+//! blocking `Notifier`, counts events in a handler, and prints only the
+//! harness's control files, each followed by `#events N`.
 //!
 //! Usage: `bench_count [--async] DIR` (prints `ready` once the watches are in place);
 //! `--async` runs the same handler under the `AsyncNotifier`.

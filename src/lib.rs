@@ -42,9 +42,13 @@
 //! too ([`SyncHandler`]), and [`EventStream`] yields the same events for code
 //! that prefers to pull. See [`AsyncNotifier`] for executors, stop and drain.
 //!
-//! # Examples
+//! # Quick start (blocking)
 //!
-//! ```no_run
+//! pyinotify's own shape: a [`ProcessEvent`] handler with one method per event
+//! kind, and a [`Notifier`] whose [`run`](Notifier::run) loops on the calling
+//! thread ([`ThreadedNotifier`] runs it on a thread of its own).
+//!
+//! ```
 //! use greenwatch::{Event, Flow, Mask, Notifier, ProcessEvent, WatchManager};
 //!
 //! struct OnChange;
@@ -55,15 +59,23 @@
 //!     }
 //!     fn process_in_delete(&mut self, ev: &Event) -> Flow {
 //!         println!("removed {}", ev.pathname().display());
-//!         Flow::Continue
+//!         Flow::Stop // here: end the loop after the first removal
 //!     }
 //! }
 //!
+//! # let dir = tempfile::tempdir()?;
+//! # let dir = dir.path();
 //! let wm = WatchManager::new()?;
-//! wm.add_watch("/var/log", Mask::IN_CREATE | Mask::IN_DELETE).rec(true).auto_add(true).apply()?;
-//! Notifier::new(wm, OnChange)?.run()?; // pyinotify's notifier.loop()
-//! # Ok::<(), greenwatch::Error>(())
+//! wm.add_watch(dir, Mask::IN_CREATE | Mask::IN_DELETE).rec(true).auto_add(true).apply()?;
+//! let mut notifier = Notifier::new(wm, OnChange)?;
+//! std::fs::write(dir.join("hello"), "")?;
+//! std::fs::remove_file(dir.join("hello"))?;
+//! notifier.run()?; // pyinotify's notifier.loop(); stop it from elsewhere with stop_handle()
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Errors are [`Error`] values with an [`ErrorKind`] and the path concerned; a
+//! limit error names the `sysctl` to raise.
 //!
 //! # From pyinotify
 //!
@@ -135,18 +147,83 @@
 //!
 //! # Cargo features
 //!
-//! - `async` (default): the async front-ends ([`AsyncNotifier`], [`EventStream`],
-//!   [`AsyncProcessEvent`]…) and smol's crates. Without it only the blocking
-//!   [`Notifier`] and [`ThreadedNotifier`] remain, and no async crate is compiled.
-//! - `cli` (default): the `greenwatch` command line's dependencies; a library
-//!   depends on greenwatch with `default-features = false` (plus `features = ["async"]`).
-//! - `serde` (off): `Serialize`/`Deserialize` for [`Event`] and [`Mask`]. Names
-//!   and paths keep their exact bytes: a string when they are UTF-8, a byte
-//!   sequence otherwise (both are read back).
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `async` | yes | the async front-ends ([`AsyncNotifier`], [`LocalAsyncNotifier`], [`EventStream`], [`Moves`], [`AsyncProcessEvent`]…) on smol's crates; without it only the blocking [`Notifier`] and [`ThreadedNotifier`] remain, and no async crate is compiled |
+//! | `regex` | yes | [`ExcludeFilter::new`] and [`ExcludeFilter::from_file`]: pyinotify's regular-expression excludes |
+//! | `glob` | yes | [`AddWatch::do_glob`]: shell wildcards in watched paths |
+//! | `ignore` | yes | [`ExcludeFilter::from_globs`] and [`ExcludeFilter::from_ignore_files`]: `.gitignore`-style rules |
+//! | `signal` | with `cli` | [`CtrlC`]: SIGINT and SIGTERM as a stop for either notifier (turns `async` on) |
+//! | `serde` | no | `Serialize`/`Deserialize` for [`Event`] and [`Mask`]; names and paths keep their exact bytes: a string when they are UTF-8, a byte sequence otherwise (both are read back) |
+//! | `cli` | yes | the `greenwatch` command line's own dependencies (argument parsing, completions, man page); turns on every feature above but `serde` |
+//!
+//! A library leaves the command line out, and may leave the async stack out too:
+//!
+//! ```toml
+//! [dependencies]
+//! greenwatch = { version = "0.1", default-features = false, features = ["async"] } # or [] for blocking only
+//! ```
 //!
 //! Diagnostics (a handler's failure, auto_add failures nobody took) go to the
 //! [`log`](https://docs.rs/log) facade, target `greenwatch`; the library never
-//! prints.
+//! prints. Install any logger to see them.
+//!
+//! # Using it from tokio
+//!
+//! [`EventStream`] is a plain [`futures_core::Stream`] and
+//! [`AsyncNotifier::run`] a plain future: both run inside a tokio runtime as
+//! they are. Their fd is registered with async-io's reactor, which runs on a
+//! thread of its own when no async-io `block_on` drives it; tokio's reactor is
+//! not involved, so no tokio feature is needed beyond the runtime itself.
+//!
+//! ```
+//! use futures_lite::StreamExt;
+//! use greenwatch::{EventStream, Mask, WatchManager};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let wm = WatchManager::new()?;
+//! wm.add_watch(dir.path(), Mask::IN_CLOSE_WRITE).apply()?;
+//! let mut events = EventStream::new(wm)?;
+//! std::fs::write(dir.path().join("a.txt"), "x")?;
+//! let runtime = tokio::runtime::Builder::new_current_thread().build()?; // or #[tokio::main]
+//! let ev = runtime.block_on(events.next()).expect("ends only when stopped")?;
+//! assert_eq!(ev.name(), "a.txt");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Exclude filters
+//!
+//! An [`ExcludeFilter`] keeps directories unwatched and unwalked, now and when
+//! they appear later: pyinotify's regular expressions, `.gitignore`-style globs,
+//! or the ignore files found in the tree, combined with
+//! [`union`](ExcludeFilter::union). Give it to
+//! [`WatchManager::with_exclude_filter`] or to one
+//! [`add_watch(..).exclude_filter(..)`](AddWatch::exclude_filter);
+//! [`ExcludeFilter::ignores_event`] tells a handler which file events the glob
+//! and ignore-file rules exclude.
+//!
+//! # Running as a service
+//!
+//! greenwatch is built to watch, often as root, trees that other users can
+//! write (spools, uploads, logs). Those users control every name and directory
+//! below the paths you give, and may swap a directory for a symlink at any
+//! moment; they must not be able to make greenwatch read, watch or report
+//! anything outside the tree.
+//!
+//! - Every walk (recursive `add_watch`, auto_add, overflow resync,
+//!   [`WatchManager::retry_unwatched`]) opens each directory relative to its
+//!   parent's open descriptor, without following symlinks, and watches the
+//!   directory it actually opened. Only the paths you name may be symlinks;
+//!   they are resolved once. `/proc` must be mounted.
+//! - [`WatchManager::set_max_watches`] caps the watches others can make it
+//!   spend; directories beyond the cap are listed by
+//!   [`WatchManager::unwatched`] and reported once per walk
+//!   ([`ErrorKind::WatchLimit`]), as when the kernel's own limit is met.
+//! - A user can still flood the event queue: that is what
+//!   [overflow recovery](#overflow-and-recovery) is for. Treat names as data:
+//!   a name may hold a newline or other control bytes ([`format::write_json`]
+//!   and [`format::write_pyinotify_escaped`] write them so that no line can be
+//!   forged).
 //!
 //! # inotify gotchas
 //!
@@ -156,6 +233,14 @@
 //! - The kernel merges an event into an identical unread one at the tail of its queue.
 //! - Watches and instances are limited per user (`fs.inotify.max_user_watches`,
 //!   `fs.inotify.max_user_instances`); errors name the sysctl to raise.
+//!
+//! # The command line
+//!
+//! The package also builds the `greenwatch` command (feature `cli`, on by
+//! default; `cargo install greenwatch`). It mirrors `python -m pyinotify` on top
+//! of this API and adds JSON lines, inotifywait's `--format`, a command run per
+//! event or per burst, and exclude globs. `greenwatch --help` is its manual;
+//! the package's README has the tables of options and output formats.
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 // No hand-written `unsafe`: every system call goes through rustix.

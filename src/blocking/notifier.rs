@@ -30,8 +30,8 @@ use crate::watches::watch_manager::WatchManager;
 /// pyinotify programs wrap their handlers in `try: … except Exception: print(…)`;
 /// here that is the default. A handler (default or per-watch) that panics is
 /// contained: its event is consumed and reported to
-/// [`on_handler_error`](Notifier::on_handler_error) (by default on standard
-/// error, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
+/// [`on_handler_error`](Notifier::on_handler_error) (by default logged through
+/// the `log` crate, as the [`AsyncNotifier`](crate::AsyncNotifier)'s failures are), the
 /// events queued after it stay queued and are dispatched next, and the loop goes
 /// on. The same handler gets the next events: if a panic can leave its state
 /// broken, set [`stop_on_handler_error`](Notifier::stop_on_handler_error), and
@@ -91,6 +91,23 @@ impl<H: ProcessEvent> Notifier<H> {
     /// # Errors
     ///
     /// The OS error of creating the wake-up eventfd (`EMFILE`: too many open files).
+    ///
+    /// # Examples
+    ///
+    /// Any [`ProcessEvent`] is a handler, closures `FnMut(&Event)` included:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use greenwatch::{Event, Notifier, WatchManager};
+    ///
+    /// let wm = WatchManager::new()?;
+    /// let notifier = Notifier::new(wm, |ev: &Event| println!("{ev}"))?
+    ///     .with_read_freq(Duration::from_millis(100)) // read at most ten times a second
+    ///     .with_timeout(Some(Duration::from_secs(1)));
+    /// assert!(notifier.watch_manager().is_empty());
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
     pub fn new(wm: WatchManager, default_handler: H) -> Result<Notifier<H>> {
         let stop = StopHandle::new();
         stop.waiter()?;
@@ -211,6 +228,32 @@ impl<H: ProcessEvent> Notifier<H> {
     /// # Errors
     ///
     /// The OS error of `ppoll`, passed through (`EINTR` resumes the wait).
+    ///
+    /// # Examples
+    ///
+    /// pyinotify's manual loop, one pass at a time:
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::time::Duration;
+    ///
+    /// use greenwatch::{Event, Mask, Notifier, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let names = RefCell::new(Vec::new());
+    /// let mut notifier = Notifier::new(wm, |ev: &Event| names.borrow_mut().push(ev.name().to_owned()))?;
+    /// assert!(!notifier.check_events(Some(Duration::ZERO))?); // nothing yet
+    /// std::fs::write(dir.path().join("a"), "")?;
+    /// // Each pass waits at most 5 s; a pass that times out ends the loop.
+    /// while names.borrow().is_empty() && notifier.check_events(Some(Duration::from_secs(5)))? {
+    ///     notifier.read_events()?;
+    ///     notifier.process_events();
+    /// }
+    /// assert_eq!(*names.borrow(), ["a"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_events(&mut self, timeout: Option<Duration>) -> Result<bool> {
         let waiter = self.stop.waiter()?;
         let ready = waiter.wait(self.pipeline.wm.as_fd(), timeout.or(self.timeout))?;
@@ -278,6 +321,26 @@ impl<H: ProcessEvent> Notifier<H> {
     /// [`stop_on_handler_error`](Notifier::stop_on_handler_error), the handler
     /// panic that stopped it ([`ErrorKind::Stopped`]). The notifier can be run
     /// again after either.
+    ///
+    /// # Examples
+    ///
+    /// A handler ends the loop by returning [`Flow::Stop`]:
+    ///
+    /// ```
+    /// use greenwatch::{Event, Flow, Mask, Notifier, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE | Mask::IN_DELETE).apply()?;
+    /// let mut notifier = Notifier::new(wm, |ev: &Event| {
+    ///     println!("{} {}", ev.maskname(), ev.pathname().display());
+    ///     if ev.mask().contains(Mask::IN_DELETE) { Flow::Stop } else { Flow::Continue }
+    /// })?;
+    /// std::fs::write(dir.path().join("tmp"), "")?;
+    /// std::fs::remove_file(dir.path().join("tmp"))?;
+    /// notifier.run()?; // pyinotify's notifier.loop(); returns after the IN_DELETE
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[doc(alias = "loop")]
     pub fn run(&mut self) -> Result<()> {
         self.run_with(|_| Flow::Continue)
@@ -289,6 +352,26 @@ impl<H: ProcessEvent> Notifier<H> {
     /// # Errors
     ///
     /// As [`Notifier::run`].
+    ///
+    /// # Examples
+    ///
+    /// The callback gets the notifier: here it stops once the handler has
+    /// counted three events.
+    ///
+    /// ```
+    /// use greenwatch::{Flow, Mask, Notifier, Stats, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let mut notifier = Notifier::new(wm, Stats::new())?;
+    /// for name in ["a", "b", "c"] {
+    ///     std::fs::write(dir.path().join(name), "")?;
+    /// }
+    /// notifier.run_with(|n| if n.handler().count("IN_CREATE") >= 3 { Flow::Stop } else { Flow::Continue })?;
+    /// assert_eq!(notifier.handler().count("IN_CREATE"), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run_with<F: FnMut(&mut Self) -> Flow>(&mut self, mut callback: F) -> Result<()> {
         loop {
             if self.process_events() == Flow::Stop || callback(self) == Flow::Stop || self.stop.is_stopped() {

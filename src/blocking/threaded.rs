@@ -69,6 +69,31 @@ impl<H: ProcessEvent + Send + 'static> ThreadedNotifier<H> {
     /// # Errors
     ///
     /// [`ErrorKind::Stopped`] if it already runs; the OS error if the thread cannot be spawned.
+    ///
+    /// # Examples
+    ///
+    /// The handler runs on the notifier's thread; the caller's thread goes on:
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// use greenwatch::{Event, Mask, ThreadedNotifier, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let mut notifier = ThreadedNotifier::new(wm, move |ev: &Event| {
+    ///     let _ = tx.send(ev.name().to_owned());
+    /// })?;
+    /// notifier.start()?;
+    /// assert!(notifier.is_alive());
+    /// std::fs::write(dir.path().join("hello"), "")?;
+    /// assert_eq!(rx.recv_timeout(Duration::from_secs(10))?, "hello");
+    /// notifier.stop()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start(&mut self) -> Result<()> {
         let mut notifier =
             self.idle.take().ok_or_else(|| Error::new(ErrorKind::Stopped, "the notifier is already running"))?;
@@ -98,6 +123,27 @@ impl<H: ProcessEvent + Send + 'static> ThreadedNotifier<H> {
     /// # Errors
     ///
     /// The loop's own error, or [`ErrorKind::Stopped`] if a handler panicked.
+    ///
+    /// # Examples
+    ///
+    /// Once stopped, the handler is back in reach (and the notifier can be
+    /// started again):
+    ///
+    /// ```
+    /// use greenwatch::{Mask, Stats, ThreadedNotifier, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let mut notifier = ThreadedNotifier::new(wm, Stats::new())?;
+    /// notifier.start()?;
+    /// assert!(notifier.handler().is_none()); // the thread has it
+    /// notifier.stop()?;
+    /// assert!(!notifier.is_alive());
+    /// assert_eq!(notifier.handler().unwrap().count("IN_CREATE"), 0);
+    /// notifier.stop()?; // a second stop does nothing
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&mut self) -> Result<()> {
         self.stop.stop();
         self.join()

@@ -27,6 +27,21 @@ pub const DEFAULT_MOVE_BOUND: Duration = Duration::from_millis(20);
 /// `IN_MOVED_FROM` is swallowed); for a [`EventKind::MoveOut`] the
 /// `IN_MOVED_FROM`. Every other event comes with its own [`Event::kind`];
 /// [`EventKind::MovedFrom`] never comes out of the pairing layer.
+///
+/// ```
+/// use std::time::Instant;
+///
+/// use greenwatch::{Change, Event, EventKind, Mask, MovePairer};
+///
+/// let mut pairer = MovePairer::new();
+/// let mut changes: Vec<Change> = Vec::new();
+/// let now = Instant::now();
+/// pairer.push(Event::new(1, Mask::IN_MOVED_FROM, "/srv", "draft").with_cookie(3), now, &mut changes);
+/// pairer.push(Event::new(1, Mask::IN_MOVED_TO, "/srv", "final").with_cookie(3), now, &mut changes);
+/// let (kind, event) = changes.remove(0).into_parts();
+/// assert_eq!(kind, EventKind::Rename { from: "/srv/draft".into(), to: "/srv/final".into() });
+/// assert_eq!(event.mask(), Mask::IN_MOVED_TO);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     kind: EventKind,

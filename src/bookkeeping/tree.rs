@@ -18,6 +18,30 @@ use crate::types::event::Wd;
 use crate::types::mask::Mask;
 
 /// What became of one path given to `add_watch` (pyinotify's wd, `-2` or `-1`).
+///
+/// By default (`quiet(true)`, as in pyinotify) a path that cannot be watched
+/// does not fail the call: it comes back as [`Outcome::Failed`] among the
+/// others, in the [`AddResults`](crate::AddResults).
+///
+/// ```
+/// use greenwatch::{Mask, Outcome, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let missing = dir.path().join("missing");
+/// let wm = WatchManager::new()?;
+/// let added = wm.add_watch([dir.path(), missing.as_path()], Mask::IN_CREATE).apply()?;
+/// for (path, outcome) in added.iter() {
+///     match outcome {
+///         Outcome::Added(wd) => println!("{} is watch {wd}", path.display()),
+///         Outcome::Excluded => println!("{} is excluded", path.display()),
+///         Outcome::Failed(e) => println!("{e}"), // the message names the path
+///         _ => {}
+///     }
+/// }
+/// assert!(matches!(added.get(dir.path()), Some(Outcome::Added(_))));
+/// assert_eq!(added.get(&missing).map(Outcome::code), Some(-1)); // pyinotify's code
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Outcome {

@@ -148,6 +148,23 @@ impl AsyncNotifier {
     /// # Errors
     ///
     /// The OS error of duplicating the fd or registering it with the reactor.
+    ///
+    /// # Examples
+    ///
+    /// The default handler may be a type implementing [`AsyncProcessEvent`],
+    /// an async closure, a blocking handler in a
+    /// [`SyncHandler`](crate::SyncHandler), or `()` to drop what no watch's own
+    /// handler takes:
+    ///
+    /// ```
+    /// use greenwatch::{AsyncNotifier, Event, SyncHandler, WatchManager};
+    ///
+    /// let wm = WatchManager::new()?;
+    /// let _closure = AsyncNotifier::new(wm.clone(), |ev: Event| async move { println!("{ev}") })?;
+    /// let _blocking = AsyncNotifier::new(wm.clone(), SyncHandler::new(|ev: &Event| println!("{ev}")))?;
+    /// let _none = AsyncNotifier::new(wm, ())?;
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
     pub fn new(wm: WatchManager, default_handler: impl AsyncProcessEvent + 'static) -> Result<AsyncNotifier> {
         let source = AsyncSource::new(wm.clone())?;
         let shared = Shared::new(wm);
@@ -163,6 +180,34 @@ impl<S: Spawner> AsyncNotifier<S> {
     /// Spawns the watch tasks on `executor` instead of the notifier's own
     /// (tasks already running are cancelled). You run the executor, e.g.
     /// `local_ex.run(notifier.run())`.
+    ///
+    /// # Examples
+    ///
+    /// On a `LocalExecutor` that also runs the program's other tasks:
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// use async_executor::LocalExecutor;
+    /// use greenwatch::{AsyncNotifier, Event, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let ex = Rc::new(LocalExecutor::new());
+    /// let notifier = AsyncNotifier::new(wm, |ev: Event| async move { println!("{ev}") })?.with_executor(ex.clone());
+    /// let handle = notifier.handle();
+    /// smol::block_on(ex.run(async {
+    ///     let run = ex.spawn(notifier.run());
+    ///     let other = ex.spawn(async { 6 * 7 }); // shares the thread with the handlers
+    ///     std::fs::write(dir.path().join("a"), "")?;
+    ///     handle.settle().await?;
+    ///     assert_eq!(other.await, 42);
+    ///     handle.stop();
+    ///     run.await
+    /// }))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_executor<T: Spawner>(self, executor: T) -> AsyncNotifier<T> {
         let AsyncNotifier { source, router, shared, drain, guard, .. } = self;
         AsyncNotifier { source, router: router.with_spawner(executor), shared, own: None, drain, guard }
@@ -208,7 +253,7 @@ impl<S: Spawner> AsyncNotifier<S> {
     }
 
     /// Called with each handler failure (error or panic), where the call ran
-    /// (the notifier's task, or the watch's), instead of printing it.
+    /// (the notifier's task, or the watch's), instead of logging it.
     #[must_use]
     pub fn on_handler_error(self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
         lock(&self.shared.policy).report = Arc::new(callback);
@@ -231,6 +276,28 @@ impl<S: Spawner> AsyncNotifier<S> {
     }
 
     /// A handle for other tasks: stop, settle, statistics, async per-watch handlers.
+    ///
+    /// Take it before `run` consumes the notifier:
+    ///
+    /// ```
+    /// use greenwatch::{AsyncNotifier, Event, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// let notifier = AsyncNotifier::new(wm, |ev: Event| async move { println!("{ev}") })?;
+    /// let handle = notifier.handle();
+    /// smol::block_on(async {
+    ///     let run = smol::spawn(notifier.run());
+    ///     // Watches can be added while it runs, through the handle's watch manager.
+    ///     handle.watch_manager().add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    ///     std::fs::write(dir.path().join("late"), "")?;
+    ///     handle.settle().await?;
+    ///     assert_eq!(handle.stats().delivered, 1);
+    ///     handle.stop();
+    ///     run.await
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn handle(&self) -> NotifierHandle {
         NotifierHandle { shared: self.shared.clone() }
@@ -311,6 +378,27 @@ impl<S: Spawner> AsyncNotifier<S> {
     /// The OS error of waiting on or reading the fd; with
     /// [`with_stop_on_handler_error`](AsyncNotifier::with_stop_on_handler_error), the
     /// handler failure that stopped it ([`ErrorKind::Stopped`]).
+    ///
+    /// # Examples
+    ///
+    /// Blocking on it (it runs its handlers itself); a handler's
+    /// [`Flow::Stop`](crate::Flow::Stop) ends it:
+    ///
+    /// ```
+    /// use greenwatch::{AsyncNotifier, Event, Flow, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let notifier = AsyncNotifier::new(wm, |ev: Event| async move {
+    ///     println!("{}", ev.pathname().display());
+    ///     if ev.name() == "last" { Flow::Stop } else { Flow::Continue }
+    /// })?;
+    /// std::fs::write(dir.path().join("first"), "")?;
+    /// std::fs::write(dir.path().join("last"), "")?;
+    /// smol::block_on(notifier.run())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[doc(alias = "loop")]
     pub async fn run(mut self) -> Result<()> {
         let (own, slice) = self.slice();
@@ -348,6 +436,20 @@ impl<S: Spawner> AsyncNotifier<S> {
 
     /// The same core as an event [`Stream`](futures_core::Stream): handlers and
     /// tasks are dropped, the fd, the pipeline and the handles stay.
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    /// use greenwatch::{AsyncNotifier, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+    /// let mut events = AsyncNotifier::new(wm, ())?.with_budget(64).into_stream();
+    /// std::fs::write(dir.path().join("a"), "")?;
+    /// let ev = smol::block_on(events.next()).expect("the stream ends only when stopped")?;
+    /// assert_eq!(ev.name(), "a");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn into_stream(mut self) -> EventStream {
         let pending = self.router.take_held();

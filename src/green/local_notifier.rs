@@ -33,6 +33,36 @@ use crate::watches::watch_manager::WatchManager;
 /// [`AsyncProcessEvent::handle`](crate::AsyncProcessEvent::handle), without
 /// `Send` or `Sync`. Closures `Fn(Event) -> impl Future` whose output is `()`,
 /// [`Flow`] or a `Result` of either are handlers.
+///
+/// # Examples
+///
+/// A handler whose state is an `Rc<Cell<…>>` (not `Send`), called directly here;
+/// give it to [`LocalAsyncNotifier::new`] to have it called for each event:
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// use greenwatch::{Event, Flow, HandlerError, LocalProcessEvent, Mask};
+///
+/// struct CountUntil {
+///     seen: Rc<Cell<u32>>,
+///     limit: u32,
+/// }
+///
+/// impl LocalProcessEvent for CountUntil {
+///     async fn handle(&self, _event: Event) -> Result<Flow, HandlerError> {
+///         self.seen.set(self.seen.get() + 1);
+///         Ok(if self.seen.get() >= self.limit { Flow::Stop } else { Flow::Continue })
+///     }
+/// }
+///
+/// let handler = CountUntil { seen: Rc::new(Cell::new(0)), limit: 2 };
+/// let ev = || Event::new(1, Mask::IN_CREATE, "/w", "a");
+/// assert_eq!(smol::block_on(handler.handle(ev()))?, Flow::Continue);
+/// assert_eq!(smol::block_on(handler.handle(ev()))?, Flow::Stop);
+/// # Ok::<(), HandlerError>(())
+/// ```
 pub trait LocalProcessEvent {
     /// Handles one event. [`Flow::Stop`] stops the notifier.
     fn handle(&self, event: Event) -> impl Future<Output = Result<Flow, HandlerError>>;
@@ -63,7 +93,7 @@ where
 /// - **Cooperative.** After [`with_budget`](LocalAsyncNotifier::with_budget)
 ///   events in a row (128 by default) it yields to the executor.
 /// - **Stop, settle, failures** as for the `AsyncNotifier`: [`stop_handle`](LocalAsyncNotifier::stop_handle),
-///   [`NotifierHandle::settle`], a failure is reported to standard error or to
+///   [`NotifierHandle::settle`], a failure is logged (`log::error!`) or given to
 ///   [`on_handler_error`](LocalAsyncNotifier::on_handler_error) and the next
 ///   events are delivered. Dropping the notifier (or its `run` future) stops
 ///   it; events read and not yet handled are dropped.
@@ -128,7 +158,7 @@ impl<H: LocalProcessEvent> LocalAsyncNotifier<H> {
         self
     }
 
-    /// Called with each handler failure (error or panic) instead of printing it.
+    /// Called with each handler failure (error or panic) instead of logging it.
     #[must_use]
     pub fn on_handler_error(self, callback: impl Fn(&HandlerFailure) + Send + Sync + 'static) -> Self {
         lock(&self.shared.policy).report = Arc::new(callback);

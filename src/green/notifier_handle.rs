@@ -17,6 +17,26 @@ use crate::types::error::Result;
 use crate::watches::watch_manager::WatchManager;
 
 /// Counts kept while dispatching; see [`NotifierHandle::stats`].
+///
+/// ```
+/// use greenwatch::{AsyncNotifier, Event, Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let notifier = AsyncNotifier::new(wm, |_: Event| async {})?;
+/// let handle = notifier.handle();
+/// smol::block_on(async {
+///     let run = smol::spawn(notifier.run());
+///     std::fs::write(dir.path().join("a"), "")?;
+///     handle.settle().await?;
+///     handle.stop();
+///     run.await
+/// })?;
+/// let stats = handle.stats();
+/// assert_eq!((stats.delivered, stats.failures, stats.overflows), (1, 0, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DispatchStats {
@@ -40,6 +60,28 @@ pub struct DispatchStats {
 /// A cloneable handle on an [`AsyncNotifier`](crate::AsyncNotifier) or
 /// [`EventStream`](crate::EventStream), usable from any thread or task
 /// (handlers included) while it runs.
+///
+/// Get one from [`AsyncNotifier::handle`](crate::AsyncNotifier::handle),
+/// [`LocalAsyncNotifier::handle`](crate::LocalAsyncNotifier::handle) or
+/// [`EventStream::handle`](crate::EventStream::handle) before the notifier
+/// moves into its `run` future.
+///
+/// # Examples
+///
+/// Stopping the notifier from another thread:
+///
+/// ```
+/// use greenwatch::{AsyncNotifier, Event, WatchManager};
+///
+/// let notifier = AsyncNotifier::new(WatchManager::new()?, |_: Event| async {})?;
+/// let handle = notifier.handle();
+/// let from_thread = handle.clone();
+/// let stopper = std::thread::spawn(move || from_thread.stop());
+/// smol::block_on(notifier.run())?; // returns once the thread has stopped it
+/// stopper.join().unwrap();
+/// assert!(handle.is_stopped());
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct NotifierHandle {
     pub(crate) shared: Arc<Shared>,
@@ -47,6 +89,21 @@ pub struct NotifierHandle {
 
 impl NotifierHandle {
     /// Stops the notifier (see [`AsyncStopHandle::stop`]).
+    ///
+    /// A stop before `run` makes `run` return at once; see
+    /// [`AsyncNotifier`](crate::AsyncNotifier) for what happens to events
+    /// already read.
+    ///
+    /// ```
+    /// use greenwatch::{AsyncNotifier, Event, WatchManager};
+    ///
+    /// let notifier = AsyncNotifier::new(WatchManager::new()?, |_: Event| async {})?;
+    /// let handle = notifier.handle();
+    /// handle.stop();
+    /// assert!(handle.is_stopped());
+    /// smol::block_on(notifier.run())?;
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
     pub fn stop(&self) {
         self.shared.stop.stop();
     }
@@ -102,6 +159,37 @@ impl NotifierHandle {
     ///
     /// [`ErrorKind::Stopped`] if the notifier stops first; the I/O error of
     /// creating or watching the marker.
+    ///
+    /// # Examples
+    ///
+    /// Waiting until a handler has seen a file just written, with no sleep:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// use greenwatch::{AsyncNotifier, Event, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CLOSE_WRITE).apply()?;
+    /// let written = Arc::new(AtomicUsize::new(0));
+    /// let counter = written.clone();
+    /// let notifier = AsyncNotifier::new(wm, move |_: Event| {
+    ///     counter.fetch_add(1, Ordering::Relaxed);
+    ///     async {}
+    /// })?;
+    /// let handle = notifier.handle();
+    /// smol::block_on(async {
+    ///     let run = smol::spawn(notifier.run());
+    ///     std::fs::write(dir.path().join("report.csv"), "1,2,3")?;
+    ///     handle.settle().await?;
+    ///     assert_eq!(written.load(Ordering::Relaxed), 1); // handled, not just read
+    ///     handle.stop();
+    ///     run.await
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn settle(&self) -> Result<()> {
         settle::settle(&self.shared).await
     }

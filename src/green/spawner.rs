@@ -9,6 +9,16 @@ use std::sync::Arc;
 use async_executor::{Executor, LocalExecutor, Task};
 
 /// One watch's dispatch task, as handed to a [`Spawner`].
+///
+/// ```
+/// use async_executor::Executor;
+/// use greenwatch::{LaneFuture, Spawner};
+///
+/// let ex = Executor::new();
+/// let lane: LaneFuture = Box::pin(async { /* a watch's handler calls */ });
+/// let task = ex.spawn_lane(lane);
+/// smol::block_on(ex.run(task));
+/// ```
 pub type LaneFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// An executor the notifier can spawn its per-watch tasks on.
@@ -17,6 +27,47 @@ pub type LaneFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// `Arc` or `Rc`. Dropping the returned task cancels it (the notifier does so
 /// on stop). Whoever passes an executor in must also run it (e.g.
 /// `ex.run(notifier.run())`): the notifier runs only the executor it made itself.
+///
+/// # Examples
+///
+/// A spawner of your own, here one that counts the watch tasks it starts
+/// and hands them to smol's `Executor`:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// use async_executor::{Executor, Task};
+/// use greenwatch::{AsyncNotifier, Event, LaneFuture, Mask, Spawner, WatchManager};
+///
+/// struct Counting {
+///     ex: Executor<'static>,
+///     spawned: AtomicUsize,
+/// }
+///
+/// impl Spawner for Counting {
+///     fn spawn_lane(&self, task: LaneFuture) -> Task<()> {
+///         self.spawned.fetch_add(1, Ordering::Relaxed);
+///         self.ex.spawn(task)
+///     }
+/// }
+///
+/// let counting = Arc::new(Counting { ex: Executor::new(), spawned: AtomicUsize::new(0) });
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let notifier = AsyncNotifier::new(wm, |_: Event| async {})?.with_executor(counting.clone());
+/// let handle = notifier.handle();
+/// smol::block_on(counting.ex.run(async {
+///     let run = counting.ex.spawn(notifier.run());
+///     std::fs::write(dir.path().join("a"), "")?;
+///     handle.settle().await?;
+///     handle.stop();
+///     run.await
+/// }))?;
+/// assert!(counting.spawned.load(Ordering::Relaxed) >= 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Spawner {
     /// Spawns `task` and returns its handle.
     fn spawn_lane(&self, task: LaneFuture) -> Task<()>;

@@ -122,6 +122,17 @@ impl EventStream {
     }
 
     /// A handle that ends the stream from any thread or task.
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    /// use greenwatch::{EventStream, WatchManager};
+    ///
+    /// let mut events = EventStream::new(WatchManager::new()?)?;
+    /// let stop = events.stop_handle();
+    /// std::thread::spawn(move || stop.stop());
+    /// assert!(smol::block_on(events.next()).is_none()); // stopped: the stream ends
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
     #[must_use]
     pub fn stop_handle(&self) -> AsyncStopHandle {
         self.shared.stop.clone()

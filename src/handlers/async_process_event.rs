@@ -17,6 +17,32 @@ use crate::types::mask::Mask;
 pub use crate::handlers::handler_failure::HandlerError;
 
 /// What every [`AsyncProcessEvent`] method returns.
+///
+/// `?` works on any error type inside a handler: it is boxed into a
+/// [`HandlerError`]. An `Err` is reported (see
+/// [`AsyncNotifier::on_handler_error`](crate::AsyncNotifier::on_handler_error)),
+/// and the watch's next events are still delivered.
+///
+/// ```
+/// use greenwatch::{AsyncProcessEvent, Event, HandlerResult, Mask};
+///
+/// struct SizeOf;
+/// impl AsyncProcessEvent for SizeOf {
+///     async fn process_in_close_write(&self, ev: Event) -> HandlerResult {
+///         let len = std::fs::metadata(ev.pathname())?.len(); // io::Error → HandlerError
+///         println!("{} has {len} bytes", ev.pathname().display());
+///         Ok(())
+///     }
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("here"), "abc")?;
+/// let ok = Event::new(1, Mask::IN_CLOSE_WRITE, dir.path(), "here");
+/// let gone = Event::new(1, Mask::IN_CLOSE_WRITE, dir.path(), "gone");
+/// assert!(smol::block_on(SizeOf.process_in_close_write(ok)).is_ok());
+/// assert!(smol::block_on(SizeOf.process_in_close_write(gone)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type HandlerResult = Result<(), HandlerError>;
 
 /// The trait's per-event methods, from the table of `event_methods.rs`.
@@ -126,6 +152,28 @@ event_methods!(async_dispatch);
 
 /// What an async closure handler may return: `()`, [`Flow`], or a `Result` of
 /// either with any error convertible to [`HandlerError`].
+///
+/// So a closure handler can return nothing, ask to stop, or fail with its
+/// own error type:
+///
+/// ```
+/// use greenwatch::{AsyncProcessEvent, Event, Flow, IntoHandlerResult, Mask};
+///
+/// assert!(matches!(().into_handler_result(), Ok(Flow::Continue)));
+/// assert!(matches!(Flow::Stop.into_handler_result(), Ok(Flow::Stop)));
+///
+/// // Stops the notifier at the first file named "STOP"; an io::Error is reported.
+/// let handler = |ev: Event| async move {
+///     if ev.name() == "STOP" {
+///         return Ok(Flow::Stop);
+///     }
+///     std::fs::metadata(ev.pathname()).map(|_| Flow::Continue)
+/// };
+/// let stop = Event::new(1, Mask::IN_CREATE, "/nowhere", "STOP");
+/// assert!(matches!(smol::block_on(handler.handle(stop)), Ok(Flow::Stop)));
+/// let gone = Event::new(1, Mask::IN_CREATE, "/nowhere", "file");
+/// assert!(smol::block_on(handler.handle(gone)).is_err());
+/// ```
 pub trait IntoHandlerResult {
     /// The flow, or the error.
     ///

@@ -10,9 +10,61 @@ use std::sync::Arc;
 use crate::types::event::Event;
 
 /// What an async handler may fail with: any error type, boxed (`?` converts).
+///
+/// A string makes one too (`"…".into()`), and the original type can be
+/// recovered with `downcast_ref` where the failure is reported.
+///
+/// ```
+/// use greenwatch::HandlerError;
+///
+/// fn parse_port(text: &str) -> Result<u16, HandlerError> {
+///     if text.is_empty() {
+///         return Err("empty port file".into());
+///     }
+///     Ok(text.trim().parse()?) // ParseIntError → HandlerError
+/// }
+///
+/// assert_eq!(parse_port("8080\n").unwrap(), 8080);
+/// let err = parse_port("http").unwrap_err();
+/// assert!(err.downcast_ref::<std::num::ParseIntError>().is_some());
+/// assert_eq!(parse_port("").unwrap_err().to_string(), "empty port file");
+/// ```
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a handler call failed.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use greenwatch::{AsyncNotifier, Event, FailureCause, Mask, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?;
+/// let causes = Arc::new(Mutex::new(Vec::new()));
+/// let log = causes.clone();
+/// let handler = |ev: Event| async move {
+///     assert_ne!(ev.name(), "bad", "refusing {}", ev.pathname().display());
+/// };
+/// let notifier = AsyncNotifier::new(wm, handler)?.on_handler_error(move |failure| {
+///     let cause = match failure.failure_cause() {
+///         FailureCause::Error(e) => format!("error: {e}"),
+///         FailureCause::Panic(message) => format!("panic: {message}"),
+///         _ => "other".to_owned(),
+///     };
+///     log.lock().unwrap().push(cause);
+/// });
+/// let handle = notifier.handle();
+/// smol::block_on(async {
+///     let run = smol::spawn(notifier.run());
+///     std::fs::write(dir.path().join("bad"), "")?; // the handler panics on it
+///     handle.settle().await?;
+///     handle.stop();
+///     run.await
+/// })?;
+/// assert!(causes.lock().unwrap()[0].starts_with("panic: assertion"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FailureCause {

@@ -138,6 +138,9 @@ pub fn parse_records(buf: &[u8]) -> impl Iterator<Item = RawEvent<'_>> {
 /// Runs the bookkeeping of a watch manager over made-up records (benches: the
 /// per-event cost without the kernel), into a queue reused from run to run as
 /// the notifier's is.
+///
+/// Internal (feature `internals`, for `benches/hot_path.rs`): not part of the
+/// API and not covered by semver.
 #[cfg(feature = "internals")]
 #[derive(Debug, Default)]
 pub struct Bookkeep {

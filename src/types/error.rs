@@ -7,6 +7,28 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// A `Result` whose error is greenwatch's [`Error`].
+///
+/// The second parameter defaults to [`Error`], so `Result<T>` reads as
+/// greenwatch's and `Result<T, E>` still works where another error is meant.
+///
+/// ```
+/// use std::path::Path;
+///
+/// use greenwatch::{Mask, Wd, WatchManager};
+///
+/// /// Watches `dir` for new files; the error names the path if it cannot.
+/// fn watch_inbox(wm: &WatchManager, dir: &Path) -> greenwatch::Result<Wd> {
+///     let added = wm.add_watch(dir, Mask::IN_CREATE).quiet(false).apply()?;
+///     Ok(added.wd(dir).expect("quiet(false) returned no error"))
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// assert!(watch_inbox(&wm, dir.path()).is_ok());
+/// let err = watch_inbox(&wm, &dir.path().join("missing")).unwrap_err();
+/// assert_eq!(err.kind(), greenwatch::ErrorKind::NotFound);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What kind of failure an [`Error`] is.

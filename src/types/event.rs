@@ -14,9 +14,28 @@ use crate::types::name::Name;
 
 /// A watch descriptor, as the kernel numbers watches (pyinotify's `wd`). `-1` on
 /// `IN_Q_OVERFLOW`.
+///
+/// A wd names one watch for as long as it exists: keep it to change or remove
+/// the watch, or to tell which watch an event came from.
+///
+/// ```
+/// use greenwatch::{Mask, Wd, WatchManager};
+///
+/// let dir = tempfile::tempdir()?;
+/// let wm = WatchManager::new()?;
+/// let wd: Wd = wm.add_watch(dir.path(), Mask::IN_CREATE).apply()?.wd(dir.path()).unwrap();
+/// assert_eq!(wm.get_wd(dir.path()), Some(wd));
+/// assert_eq!(wm.get_path(wd).as_deref(), Some(dir.path()));
+/// wm.rm_watch(wd).apply()?;
+/// # Ok::<(), greenwatch::Error>(())
+/// ```
 pub type Wd = i32;
 
 /// One inotify record as the kernel wrote it, borrowed from the read buffer.
+///
+/// Internal: reachable only as `greenwatch::internals::RawEvent` with the
+/// `internals` feature, for the benches; not part of the API and not covered
+/// by semver. Handlers receive [`Event`]s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RawEvent<'a> {
     /// The watch descriptor (`-1` for `IN_Q_OVERFLOW`).

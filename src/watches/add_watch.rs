@@ -29,6 +29,20 @@ impl WatchManager {
     /// Starts adding watches on one path or several (a `&str`, `Path`, `Vec`,
     /// array or slice of them) for the events in `mask`; set options on the
     /// returned [`AddWatch`] and call [`AddWatch::apply`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(dir.path().join("2026/12"))?;
+    /// let wm = WatchManager::new()?;
+    /// let mask = Mask::IN_CLOSE_WRITE | Mask::IN_MOVED_TO;
+    /// let added = wm.add_watch(dir.path(), mask).rec(true).auto_add(true).apply()?;
+    /// assert_eq!(added.watched(), 3); // the directory, 2026 and 2026/12
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_watch(&self, paths: impl WatchPaths, mask: Mask) -> AddWatch<'_> {
         AddWatch {
             wm: self,
@@ -157,6 +171,27 @@ impl AddWatch<'_> {
     ///   [`ErrorKind::PermissionDenied`], [`ErrorKind::WatchLimit`] (the message
     ///   names `fs.inotify.max_user_watches` and the `sysctl` line to raise it),
     ///   [`ErrorKind::NotADirectory`] (with `IN_ONLYDIR`), or the OS error.
+    ///
+    /// # Examples
+    ///
+    /// Quiet (the default), a path that cannot be watched is one result among
+    /// the others; with `quiet(false)` it is the call's error:
+    ///
+    /// ```
+    /// use greenwatch::{ErrorKind, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let missing = dir.path().join("missing");
+    /// let wm = WatchManager::new()?;
+    ///
+    /// let added = wm.add_watch(vec![dir.path(), missing.as_path()], Mask::IN_CREATE).apply()?;
+    /// assert_eq!(added.watched(), 1);
+    /// assert_eq!(added.errors().next().unwrap().path(), Some(missing.as_path()));
+    ///
+    /// let err = wm.add_watch(&missing, Mask::IN_CREATE).quiet(false).apply().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply(self) -> Result<AddResults> {
         let paths = self.checked_paths()?;
         let mut results = Vec::new();

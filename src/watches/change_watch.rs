@@ -17,11 +17,41 @@ use crate::watches::watch_manager::WatchManager;
 
 impl WatchManager {
     /// Starts changing watch `wd`: see [`UpdateWatch`].
+    ///
+    /// ```
+    /// use greenwatch::{Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir(dir.path().join("sub"))?;
+    /// let wm = WatchManager::new()?;
+    /// let wd = wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).apply()?.wd(dir.path()).unwrap();
+    /// // Add IN_DELETE to this watch and every one below it.
+    /// wm.update_watch(wd).mask(Mask::IN_DELETE | Mask::IN_MASK_ADD).rec(true).quiet(false).apply()?;
+    /// let sub = wm.get_wd(dir.path().join("sub")).unwrap();
+    /// assert_eq!(wm.get_watch(sub).unwrap().mask(), Mask::IN_CREATE | Mask::IN_DELETE);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update_watch(&self, wd: Wd) -> UpdateWatch<'_> {
         UpdateWatch { wm: self, wd, change: Update::default(), rec: false, quiet: true }
     }
 
     /// Starts removing watch `wd`: see [`RmWatch`].
+    ///
+    /// ```
+    /// use greenwatch::{ErrorKind, Mask, WatchManager};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(dir.path().join("a/b"))?;
+    /// let wm = WatchManager::new()?;
+    /// wm.add_watch(dir.path(), Mask::IN_CREATE).rec(true).apply()?;
+    /// let a = wm.get_wd(dir.path().join("a")).unwrap();
+    /// let removed = wm.rm_watch(a).rec(true).apply()?; // a and a/b
+    /// assert_eq!(removed.len(), 2);
+    /// assert_eq!(wm.len(), 1);
+    /// let again = wm.rm_watch(a).quiet(false).apply().unwrap_err();
+    /// assert_eq!(again.kind(), ErrorKind::UnknownWatch);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rm_watch(&self, wd: Wd) -> RmWatch<'_> {
         RmWatch { wm: self, wd, rec: false, quiet: true }
     }

@@ -4,6 +4,32 @@
 use std::path::{Component, Path, PathBuf};
 
 /// One or several paths for [`WatchManager::add_watch`](crate::WatchManager::add_watch).
+///
+/// Implemented for one path (`&str`, `String`, `&Path`, `PathBuf`, `&OsStr`,
+/// `OsString`) and for a `Vec`, slice or array of anything `AsRef<Path>`.
+///
+/// ```
+/// use std::path::PathBuf;
+///
+/// use greenwatch::{Mask, WatchManager, WatchPaths};
+///
+/// let dir = tempfile::tempdir()?;
+/// let (logs, spool) = (dir.path().join("logs"), dir.path().join("spool"));
+/// std::fs::create_dir(&logs)?;
+/// std::fs::create_dir(&spool)?;
+/// let wm = WatchManager::new()?;
+/// wm.add_watch(&logs, Mask::IN_CREATE).apply()?; // one path
+/// wm.add_watch(vec![logs.clone(), spool.clone()], Mask::IN_DELETE).apply()?; // several
+/// assert_eq!(wm.len(), 2);
+///
+/// // Taking `impl WatchPaths` passes the same choice on to your callers.
+/// fn count(paths: impl WatchPaths) -> usize {
+///     paths.into_paths().len()
+/// }
+/// assert_eq!(count(["a", "b", "c"]), 3);
+/// assert_eq!(count(PathBuf::from("/srv")), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait WatchPaths {
     /// The paths, in order.
     fn into_paths(self) -> Vec<PathBuf>;

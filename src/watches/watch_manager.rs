@@ -65,6 +65,25 @@ impl WatchManager {
     /// - [`ErrorKind::InstanceLimit`] when `fs.inotify.max_user_instances` (or the
     ///   open-file limit) is reached; the message says how to raise it.
     /// - [`ErrorKind::Io`] for any other failure of `inotify_init1`, passed through.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenwatch::{ErrorKind, WatchManager};
+    ///
+    /// let wm = match WatchManager::new() {
+    ///     Ok(wm) => wm,
+    ///     Err(e) if e.kind() == ErrorKind::InstanceLimit => {
+    ///         eprintln!("{e}"); // names fs.inotify.max_user_instances and how to raise it
+    ///         std::process::exit(1);
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// };
+    /// assert!(wm.is_empty());
+    /// let same = wm.clone(); // the same instance and watches, e.g. for a handler
+    /// assert_eq!(same.len(), 0);
+    /// # Ok::<(), greenwatch::Error>(())
+    /// ```
     pub fn new() -> Result<WatchManager> {
         WatchManager::build(None)
     }
