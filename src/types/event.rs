@@ -130,10 +130,7 @@ impl Event {
     /// pyinotify's `maskname`, e.g. `IN_CREATE|IN_ISDIR`.
     #[must_use]
     pub fn maskname(&self) -> Cow<'static, str> {
-        match self.mask.static_maskname() {
-            Some(name) => Cow::Borrowed(name),
-            None => Cow::Owned(self.mask.maskname()),
-        }
+        maskname_of(self.mask)
     }
 
     /// The rename cookie on `IN_MOVED_FROM`/`IN_MOVED_TO`, 0 otherwise.
@@ -151,6 +148,11 @@ impl Event {
     /// The watch's path when the event was read (empty for `IN_Q_OVERFLOW`).
     #[must_use]
     pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The watch's path as shared by the events read while it held (see [`Event::path`]).
+    pub(crate) fn shared_path(&self) -> &Arc<Path> {
         &self.path
     }
 
@@ -191,6 +193,14 @@ impl Event {
     #[must_use]
     pub fn is_overflow(&self) -> bool {
         self.mask.contains(Mask::IN_Q_OVERFLOW)
+    }
+}
+
+/// pyinotify's `maskname` of `mask` (see [`Event::maskname`]).
+pub(crate) fn maskname_of(mask: Mask) -> Cow<'static, str> {
+    match mask.static_maskname() {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(mask.maskname()),
     }
 }
 
