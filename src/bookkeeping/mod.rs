@@ -248,9 +248,10 @@ impl<F: FsView> Bookkeeper<F> {
     /// Builds the event for `raw` on its watch and queues it if the user asked for it.
     fn emit(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
         if let Some(entry) = self.wanting(raw) {
-            // Built where it is pushed: a `Routed` returned from a call and
-            // then copied costs the burst a stall per event.
-            out.push(self.routed(entry, raw));
+            // Built in the room `extend` reserves first: `push` builds it on the
+            // stack (it must outlive a possible growth) and copies it, and the
+            // copy's wide loads wait for the build's narrow stores, per event.
+            out.extend(std::iter::once_with(|| self.routed(entry, raw)));
         }
     }
 

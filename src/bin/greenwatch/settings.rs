@@ -91,7 +91,11 @@ fn style(args: &Args) -> Result<Style, Fail> {
         return Ok(Style::Stats(Stats::new()));
     }
     if args.json {
-        return Ok(if args.pair_moves { Style::PairedJson(PairedJson::default()) } else { Style::Json(JsonWriter::new()) });
+        return Ok(if args.pair_moves {
+            Style::PairedJson(PairedJson::default())
+        } else {
+            Style::Json(JsonWriter::new())
+        });
     }
     if let Some(format) = &args.format {
         let template = Template::parse(format, args.no_newline, !args.raw_names).map_err(Fail::Usage)?;
