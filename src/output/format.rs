@@ -86,14 +86,15 @@ pub(super) fn needs_slash(path: &[u8]) -> bool {
 
 /// The rest of a JSON line after `pathname`'s last byte.
 pub(super) fn json_tail(out: &mut Vec<u8>, event: &Event) {
-    out.extend_from_slice(if event.is_dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
-    match event.cookie() {
-        0 => out.extend_from_slice(b",\"cookie\":0"),
-        cookie => {
-            out.extend_from_slice(b",\"cookie\":");
-            push_int(out, i64::from(cookie));
-        }
+    let plain = event.cookie() == 0 && event.src_pathname().is_none() && !event.is_recovered();
+    if plain {
+        // Most events: one copy of a constant.
+        out.extend_from_slice(if event.is_dir() { PLAIN_DIR_TAIL } else { PLAIN_FILE_TAIL });
+        return;
     }
+    out.extend_from_slice(if event.is_dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
+    out.extend_from_slice(b",\"cookie\":");
+    push_int(out, i64::from(event.cookie()));
     if let Some(src) = event.src_pathname() {
         out.extend_from_slice(b",\"src_pathname\":");
         json_string(out, src.as_os_str().as_bytes());
@@ -103,6 +104,10 @@ pub(super) fn json_tail(out: &mut Vec<u8>, event: &Event) {
     }
     out.extend_from_slice(b"}\n");
 }
+
+/// The tail of an event without cookie, source or recovery mark.
+const PLAIN_FILE_TAIL: &[u8] = b"\",\"dir\":false,\"cookie\":0}\n";
+const PLAIN_DIR_TAIL: &[u8] = b"\",\"dir\":true,\"cookie\":0}\n";
 
 fn push_int(out: &mut Vec<u8>, n: i64) {
     let mut buf = itoa::Buffer::new();
@@ -430,6 +435,17 @@ mod tests {
             "{\"wd\":1,\"mask\":1073741952,\"maskname\":\"IN_MOVED_TO|IN_ISDIR\",\"name\":\"b\",\"path\":\"/w\",\
              \"pathname\":\"/w/b\",\"dir\":true,\"cookie\":5,\"src_pathname\":\"/w/a\"}\n"
         );
+    }
+
+    #[test]
+    fn json_line_of_a_directory_and_of_a_cookie_alone() {
+        let mut out = Vec::new();
+        write_json(&mut out, &Event::new(3, Mask::IN_CREATE | Mask::IN_ISDIR, "/w", "d"));
+        write_json(&mut out, &Event::new(3, Mask::IN_MOVED_FROM, "/w", "f").with_cookie(9));
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        assert!(lines[0].ends_with("\"pathname\":\"/w/d\",\"dir\":true,\"cookie\":0}"), "{}", lines[0]);
+        assert!(lines[1].ends_with("\"pathname\":\"/w/f\",\"dir\":false,\"cookie\":9}"), "{}", lines[1]);
     }
 
     #[test]

@@ -68,6 +68,9 @@ impl Event {
         Event::from_parts(wd, mask, Arc::from(path.as_ref()), name.as_ref())
     }
 
+    /// Inlined, so that the bookkeeping builds each event in its place in the
+    /// queue rather than copying it there from a call's result.
+    #[inline(always)]
     pub(crate) fn from_parts(wd: Wd, mask: Mask, path: Arc<Path>, name: &OsStr) -> Event {
         Event {
             wd,

@@ -55,6 +55,11 @@ impl CliHandler {
 }
 
 impl ProcessEvent for CliHandler {
+    /// Every event goes to `process_default`, without the dispatch by mask.
+    fn handle(&mut self, event: &Event) -> Flow {
+        self.process_default(event)
+    }
+
     fn process_default(&mut self, event: &Event) -> Flow {
         if self.limit_reached() {
             return Flow::Stop;
