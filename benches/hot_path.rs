@@ -63,7 +63,7 @@ fn sample_events() -> Vec<Event> {
     (0..1000).map(|i| Event::new(1, Mask::IN_CLOSE_WRITE, "/var/log/app", format!("file-{i:06}.log"))).collect()
 }
 
-/// The CLI's `--json` writer, per 1,000 events.
+/// `format::write_json`, which formats every part of every line, per 1,000 events.
 #[divan::bench]
 fn json_lines(bencher: Bencher<'_, '_>) {
     let events = sample_events();
@@ -72,6 +72,27 @@ fn json_lines(bencher: Bencher<'_, '_>) {
         out.clear();
         for e in &events {
             format::write_json(&mut out, black_box(e));
+        }
+        out.len()
+    });
+}
+
+/// The CLI's `--json` writer (`format::JsonWriter`) on a drain's events: a
+/// create and a close-write of each of 500 files in one directory.
+#[divan::bench]
+fn json_lines_writer(bencher: Bencher<'_, '_>) {
+    let events: Vec<Event> = (0..1000)
+        .map(|i| {
+            let mask = if i % 2 == 0 { Mask::IN_CREATE } else { Mask::IN_CLOSE_WRITE };
+            Event::new(1, mask, "/var/log/app", format!("file-{:06}.log", i / 2))
+        })
+        .collect();
+    let mut writer = format::JsonWriter::new();
+    let mut out = Vec::with_capacity(1 << 20);
+    bencher.counter(divan::counter::ItemsCount::new(events.len())).bench_local(|| {
+        out.clear();
+        for e in &events {
+            writer.write(&mut out, black_box(e));
         }
         out.len()
     });

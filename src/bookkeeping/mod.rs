@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::bookkeeping::failures::Failures;
-use crate::bookkeeping::watch_table::{WatchOptions, WatchTable};
+use crate::bookkeeping::watch_table::{WatchEntry, WatchOptions, WatchTable};
 use crate::bookkeeping::wd_hash::WdMap;
 use crate::handlers::shared_handler::SharedHandler;
 use crate::kernel::fs_view::FsView;
@@ -259,16 +259,26 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// Builds the event for `raw` on its watch and queues it if the user asked for it.
     fn emit(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
-        if let Some(routed) = self.build(raw) {
-            out.push(routed);
+        if let Some(entry) = self.wanting(raw) {
+            // Built in the room `extend` reserves first: `push` builds it on the
+            // stack (it must outlive a possible growth) and copies it, and the
+            // copy's wide loads wait for the build's narrow stores, per event.
+            out.extend(std::iter::once_with(|| self.routed(entry, raw)));
         }
     }
 
+    /// The event for `raw` on its watch, if the user asked for it.
     fn build(&self, raw: RawEvent<'_>) -> Option<Routed> {
-        let entry = self.table.get(raw.wd)?;
-        if !entry.wants(raw.mask) {
-            return None;
-        }
+        self.wanting(raw).map(|entry| self.routed(entry, raw))
+    }
+
+    /// The watch of `raw`, if it asked for the event.
+    fn wanting(&self, raw: RawEvent<'_>) -> Option<&WatchEntry> {
+        self.table.get(raw.wd).filter(|entry| entry.wants(raw.mask))
+    }
+
+    #[inline(always)]
+    fn routed(&self, entry: &WatchEntry, raw: RawEvent<'_>) -> Routed {
         let mut event = Event::from_parts(raw.wd, raw.mask, entry.path.clone(), raw.name);
         if raw.mask.intersects(Mask::IN_MOVE) {
             event = event.with_cookie(raw.cookie);
@@ -279,7 +289,7 @@ impl<F: FsView> Bookkeeper<F> {
         if self.recovering {
             event = event.with_recovered(true);
         }
-        Some(Routed { event, handler: entry.options.handler.clone() })
+        Routed { event, handler: entry.options.handler.clone() }
     }
 
     fn on_create(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
@@ -313,7 +323,7 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     /// Drops every trace of `wd` from the bookkeeping (the kernel side is the caller's).
-    pub(crate) fn forget_watch(&mut self, wd: Wd) -> Option<crate::bookkeeping::watch_table::WatchEntry> {
+    pub(crate) fn forget_watch(&mut self, wd: Wd) -> Option<WatchEntry> {
         self.synthesized.forget_watch(wd);
         self.unlinked.forget_watch(wd);
         self.fresh.remove(&wd);

@@ -10,10 +10,13 @@
 //!
 //! Layout: one record allocates three buffers however many names it holds. The
 //! names lie back to back in a byte arena, each entry is a 16-byte [`Item`]
-//! (where its name lies, its packed inode and kind), and a `hashbrown`
-//! [`HashTable`] of entry indices, hashed with foldhash keyed once per process,
-//! finds a name (an index's name is compared byte for byte in the arena, so
-//! colliding hashes only cost a comparison). A removal leaves a tombstone; once
+//! (where its name lies, 24 bits of its name's hash, its packed inode and
+//! kind), and a `hashbrown` [`HashTable`] of entry indices, hashed from those
+//! bits of a foldhash keyed once per process, finds a name (an index's name is
+//! compared byte for byte in the arena, so colliding hashes only cost a
+//! comparison). Growing the index rehashes from the items' bits, without
+//! reading or hashing a name again: a directory filling up by thousands of
+//! `IN_CREATE`s pays no second hash per name. A removal leaves a tombstone; once
 //! tombstones outnumber the live entries (or their bytes the live bytes) the
 //! arena is compacted and the index rebuilt, so churn keeps memory bounded.
 
@@ -36,8 +39,8 @@ use crate::types::mask::Mask;
 /// The top bit of a packed value: the entry is a directory.
 const DIR_BIT: u64 = 1 << 63;
 
-/// The `len` of a removed entry (a tombstone).
-const DEAD: u32 = u32::MAX;
+/// The name length of a removed entry (a tombstone): no entry has an empty name.
+const DEAD: u8 = 0;
 
 /// The tombstones a record tolerates whatever its size before it compacts.
 const MIN_DEAD: u32 = 32;
@@ -59,26 +62,43 @@ fn unpack(v: u64) -> (u64, bool) {
     (v & !DIR_BIT, v & DIR_BIT != 0)
 }
 
-/// The keyed hash of one name's bytes.
-fn hash(name: &[u8]) -> u64 {
+/// 24 bits of the keyed hash of one name's bytes (all an [`Item`] has room for).
+fn name_bits(name: &[u8]) -> u32 {
     let mut hasher = NAME_HASH.build_hasher();
     hasher.write(name);
-    hasher.finish()
+    (hasher.finish() >> 40) as u32
 }
 
-/// One entry of a record: its name is `arena[start..start + len]` (`len` is
-/// [`DEAD`] once removed), `packed` its inode and directory bit.
+/// The index's hash of a name's 24 bits: spread over the 64 bits, so that the
+/// table's bucket (low bits) and its tag (top 7 bits) both vary with them.
+fn index_hash(bits: u32) -> u64 {
+    u64::from(bits).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// One entry of a record: its name is `arena[start..start + len]`, where `len`
+/// is the low byte of `tag` ([`DEAD`] once removed) and the 24 bits above are
+/// the name's [`name_bits`]; `packed` its inode and directory bit.
 #[derive(Debug, Clone, Copy)]
 struct Item {
     start: u32,
-    len: u32,
+    tag: u32,
     packed: u64,
 }
 
 impl Item {
+    /// The length of the entry's name ([`DEAD`] for a tombstone).
+    fn len(&self) -> u8 {
+        self.tag as u8
+    }
+
     /// Whether the entry is still recorded (not a tombstone).
     fn is_live(&self) -> bool {
-        self.len != DEAD
+        self.len() != DEAD
+    }
+
+    /// The index's hash of the entry's name.
+    fn hash(&self) -> u64 {
+        index_hash(self.tag >> 8)
     }
 }
 
@@ -98,21 +118,28 @@ struct Arena {
 impl Arena {
     /// The name of a live entry.
     fn name_of(&self, item: &Item) -> &[u8] {
-        &self.bytes[item.start as usize..][..item.len as usize]
+        &self.bytes[item.start as usize..][..usize::from(item.len())]
+    }
+
+    /// Entry `i`.
+    fn item(&self, i: u32) -> &Item {
+        &self.items[i as usize]
     }
 
     /// The name of live entry `i`.
     fn name(&self, i: u32) -> &[u8] {
-        self.name_of(&self.items[i as usize])
+        self.name_of(self.item(i))
     }
 
-    /// Appends an entry; its index, or `None` past 4 GiB of names in one directory.
-    fn push(&mut self, name: &[u8], packed: u64) -> Option<u32> {
-        let start = u32::try_from(self.bytes.len()).ok()?;
-        let end = u32::try_from(self.bytes.len() + name.len()).ok().filter(|end| *end < DEAD)?;
-        let index = u32::try_from(self.items.len()).ok().filter(|i| *i < DEAD)?;
+    /// Appends an entry of `name`, whose [`name_bits`] are `bits`; its index,
+    /// or `None` for a name no directory holds (empty, or over `NAME_MAX`, 255
+    /// bytes) and past 4 GiB of names in one directory.
+    fn push(&mut self, name: &[u8], bits: u32, packed: u64) -> Option<u32> {
+        let len = u8::try_from(name.len()).ok().filter(|len| *len != DEAD)?;
+        let start = u32::try_from(self.bytes.len()).ok().filter(|start| start.checked_add(len.into()).is_some())?;
+        let index = u32::try_from(self.items.len()).ok()?;
         self.bytes.extend_from_slice(name);
-        self.items.push(Item { start, len: end - start, packed });
+        self.items.push(Item { start, tag: bits << 8 | u32::from(len), packed });
         Some(index)
     }
 
@@ -120,8 +147,8 @@ impl Arena {
     fn kill(&mut self, i: u32) -> u64 {
         let item = &mut self.items[i as usize];
         self.dead += 1;
-        self.dead_bytes += item.len;
-        item.len = DEAD;
+        self.dead_bytes += u32::from(item.len());
+        item.tag = u32::from(DEAD);
         item.packed
     }
 
@@ -139,9 +166,10 @@ impl Arena {
         let mut end = 0;
         for item in &mut self.items {
             let start = item.start as usize;
-            self.bytes.copy_within(start..start + item.len as usize, end);
+            let len = usize::from(item.len());
+            self.bytes.copy_within(start..start + len, end);
             item.start = end as u32; // never above the old start
-            end += item.len as usize;
+            end += len;
         }
         self.bytes.truncate(end);
         self.bytes.shrink_to(2 * end + SPARE_BYTES);
@@ -193,17 +221,18 @@ impl DirRecord {
     }
 
     /// Sets `name` to `value(its packed value, if recorded)`, with one hash and one probe.
-    /// A name that does not fit (past 4 GiB of names) is left out.
+    /// A name that does not fit (see [`Arena::push`]) is left out.
     fn upsert(&mut self, name: &[u8], value: impl FnOnce(Option<u64>) -> u64) {
         let arena = &self.arena;
-        let slot = self.index.entry(hash(name), |&i| arena.name(i) == name, |&i| hash(arena.name(i)));
+        let bits = name_bits(name);
+        let slot = self.index.entry(index_hash(bits), |&i| arena.name(i) == name, |&i| arena.item(i).hash());
         match slot {
             Slot::Occupied(found) => {
                 let item = &mut self.arena.items[*found.get() as usize];
                 item.packed = value(Some(item.packed));
             }
             Slot::Vacant(vacant) => {
-                if let Some(i) = self.arena.push(name, value(None)) {
+                if let Some(i) = self.arena.push(name, bits, value(None)) {
                     vacant.insert(i);
                 }
             }
@@ -214,7 +243,7 @@ impl DirRecord {
     pub(crate) fn remove(&mut self, name: &OsStr) -> Option<(u64, bool)> {
         let name = name.as_bytes();
         let arena = &self.arena;
-        let found = self.index.find_entry(hash(name), |&i| arena.name(i) == name).ok()?;
+        let found = self.index.find_entry(index_hash(name_bits(name)), |&i| arena.name(i) == name).ok()?;
         let (i, _) = found.remove();
         let packed = self.arena.kill(i);
         if self.arena.wants_compaction() {
@@ -228,9 +257,9 @@ impl DirRecord {
         self.arena.compact();
         let arena = &self.arena;
         self.index.clear();
-        self.index.shrink_to(arena.items.len(), |&i| hash(arena.name(i)));
+        self.index.shrink_to(arena.items.len(), |&i| arena.item(i).hash());
         for (i, item) in (0u32..).zip(&arena.items) {
-            self.index.insert_unique(hash(arena.name_of(item)), i, |&j| hash(arena.name(j)));
+            self.index.insert_unique(item.hash(), i, |&j| arena.item(j).hash());
         }
     }
 
@@ -238,7 +267,7 @@ impl DirRecord {
     #[cfg_attr(not(test), expect(dead_code, reason = "the bookkeeping looks up through upsert and remove"))]
     pub(crate) fn get(&self, name: &OsStr) -> Option<(u64, bool)> {
         let name = name.as_bytes();
-        let i = self.index.find(hash(name), |&i| self.arena.name(i) == name)?;
+        let i = self.index.find(index_hash(name_bits(name)), |&i| self.arena.name(i) == name)?;
         Some(unpack(self.arena.items[*i as usize].packed))
     }
 
@@ -322,3 +351,33 @@ pub(crate) fn keeps_record(entry: &WatchEntry) -> bool {
 #[cfg(test)]
 #[path = "records_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod item_tests {
+    use super::*;
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn an_item_rehashes_as_its_name_was_hashed() {
+        let mut record = DirRecord::default();
+        let names: Vec<Vec<u8>> = (0..500).map(|i| format!("name-{i}").into_bytes()).chain([vec![0xff; 255]]).collect();
+        for name in &names {
+            record.insert(OsStr::from_bytes(name), 1, false);
+        }
+        for (item, name) in record.arena.items.iter().zip(&names) {
+            assert_eq!((item.hash(), usize::from(item.len())), (index_hash(name_bits(name)), name.len()));
+        }
+    }
+
+    #[test]
+    fn a_name_no_directory_can_hold_is_left_out() {
+        let mut record = DirRecord::default();
+        let too_long = OsString::from_vec(vec![b'x'; 256]);
+        record.insert(&too_long, 1, false);
+        record.note_create(OsStr::new(""), false);
+        record.insert(OsStr::new("kept"), 2, true);
+        assert_eq!((record.get(&too_long), record.get(OsStr::new(""))), (None, None));
+        assert_eq!(record.iter().map(|(name, ..)| name.to_owned()).collect::<Vec<_>>(), ["kept"]);
+    }
+}

@@ -3,9 +3,12 @@
 //! Every writer appends bytes to a `Vec<u8>`, without allocating per event.
 //! pyinotify counterpart: `Event.__repr__`, `RawOutputFormat`, `ColoredOutputFormat`.
 
+use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::types::event::Event;
+pub use crate::output::json_writer::JsonWriter;
+use crate::types::event::{Event, Wd, maskname_of};
+use crate::types::mask::Mask;
 
 /// Appends `event` as one JSON object and a newline, the CLI's `--json` contract:
 /// `wd`, `mask`, `maskname`, `name`, `path`, `pathname`, `dir`, `cookie`, then
@@ -32,29 +35,62 @@ use crate::types::event::Event;
 /// ```
 pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     let path = event.path().as_os_str().as_bytes();
-    let name = event.name().as_bytes();
+    out.reserve(128 + 2 * (path.len() + event.name().len()));
+    json_head(out, event.wd(), event.mask());
+    let name = json_name(out, event.name().as_bytes());
+    json_paths(out, path);
+    if !name.is_empty() {
+        if needs_slash(path) {
+            out.push(b'/');
+        }
+        out.extend_from_within(name);
+    }
+    json_tail(out, event);
+}
+
+/// The start of a JSON line, up to the opening quote of `name`: what depends
+/// on the watch descriptor and the mask alone.
+pub(super) fn json_head(out: &mut Vec<u8>, wd: Wd, mask: Mask) {
     out.extend_from_slice(b"{\"wd\":");
-    push_int(out, i64::from(event.wd()));
+    push_int(out, i64::from(wd));
     out.extend_from_slice(b",\"mask\":");
-    push_int(out, i64::from(event.mask().bits()));
-    out.reserve(128 + 2 * (path.len() + name.len()));
+    push_int(out, i64::from(mask.bits()));
     out.extend_from_slice(b",\"maskname\":");
-    json_string(out, event.maskname().as_bytes());
+    json_string(out, maskname_of(mask).as_bytes());
     out.extend_from_slice(b",\"name\":\"");
+}
+
+/// The escaped name; where it lies in `out`, so that `pathname` copies it
+/// instead of escaping it again.
+pub(super) fn json_name(out: &mut Vec<u8>, name: &[u8]) -> Range<usize> {
     let start = out.len();
     json_body(out, name);
-    let escaped_name = start..out.len();
+    start..out.len()
+}
+
+/// From the closing quote of `name` to the end of `pathname`'s directory part:
+/// what depends on the watch's path alone.
+pub(super) fn json_paths(out: &mut Vec<u8>, path: &[u8]) {
     out.extend_from_slice(b"\",\"path\":\"");
     let start = out.len();
     json_body(out, path);
-    let escaped_path = start..out.len();
+    let escaped = start..out.len();
     out.extend_from_slice(b"\",\"pathname\":\"");
-    out.extend_from_within(escaped_path); // the path and the name, each escaped once
-    if !name.is_empty() {
-        if !path.ends_with(b"/") {
-            out.push(b'/');
-        }
-        out.extend_from_within(escaped_name);
+    out.extend_from_within(escaped); // the path, escaped once
+}
+
+/// True if `pathname` puts a `/` between `path` and a name.
+pub(super) fn needs_slash(path: &[u8]) -> bool {
+    !path.ends_with(b"/")
+}
+
+/// The rest of a JSON line after `pathname`'s last byte.
+pub(super) fn json_tail(out: &mut Vec<u8>, event: &Event) {
+    let plain = event.cookie() == 0 && event.src_pathname().is_none() && !event.is_recovered();
+    if plain {
+        // Most events: one copy of a constant.
+        out.extend_from_slice(if event.is_dir() { PLAIN_DIR_TAIL } else { PLAIN_FILE_TAIL });
+        return;
     }
     out.extend_from_slice(if event.is_dir() { b"\",\"dir\":true" } else { b"\",\"dir\":false" });
     out.extend_from_slice(b",\"cookie\":");
@@ -69,6 +105,10 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     out.extend_from_slice(b"}\n");
 }
 
+/// The tail of an event without cookie, source or recovery mark.
+const PLAIN_FILE_TAIL: &[u8] = b"\",\"dir\":false,\"cookie\":0}\n";
+const PLAIN_DIR_TAIL: &[u8] = b"\",\"dir\":true,\"cookie\":0}\n";
+
 fn push_int(out: &mut Vec<u8>, n: i64) {
     let mut buf = itoa::Buffer::new();
     out.extend_from_slice(buf.format(n).as_bytes());
@@ -82,7 +122,7 @@ pub fn json_string(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends the escaped inside of a JSON string.
-fn json_body(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn json_body(out: &mut Vec<u8>, bytes: &[u8]) {
     if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         return;
@@ -99,9 +139,37 @@ fn json_body(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// True if `bytes` holds anything but printable ASCII other than `"` and `\\`.
-/// Looks at every byte, without an early exit, so that the loop is vectorized.
-fn needs_escape(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |any, &b| any | (b.wrapping_sub(0x20) >= 0x5f) | (b == b'"') | (b == b'\\'))
+/// Looks at 8 bytes at a time (the last word overlapping the one before it),
+/// so that a short name costs a few word operations, not a loop per byte.
+pub(super) fn needs_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        // Shifted into a word of spaces, which need no escape.
+        return word_needs_escape(bytes.iter().fold(SPACES, |word, &b| word << 8 | u64::from(b)));
+    }
+    let mut words = bytes.chunks_exact(8);
+    let any = words.by_ref().fold(false, |any, word| any | word_needs_escape(to_word(word)));
+    any | word_needs_escape(to_word(&bytes[bytes.len() - 8..]))
+}
+
+/// Every byte of a word set to 1, to 0x80, to a space.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const SPACES: u64 = 0x20 * ONES;
+
+fn to_word(eight: &[u8]) -> u64 {
+    u64::from_ne_bytes(eight.try_into().expect("8 bytes"))
+}
+
+/// True if a byte of `word` is below 0x20, 0x7f or above, `"` or `\\`. Each
+/// test is the exact "some byte is zero" (or "below n") word trick: a false
+/// flag can only sit above a true one, so the word's answer is exact.
+fn word_needs_escape(word: u64) -> bool {
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    let below_space = word.wrapping_sub(SPACES) & !word & HIGHS;
+    let special = has_zero(word ^ (ONES * u64::from(b'"')))
+        | has_zero(word ^ (ONES * u64::from(b'\\')))
+        | has_zero(word ^ (ONES * 0x7f));
+    (word & HIGHS) | below_space | special != 0
 }
 
 fn json_char(out: &mut Vec<u8>, c: char) {
@@ -224,7 +292,7 @@ fn pyinotify_line(mut line: Line<'_>, event: &Event) {
 
 /// The public attributes of `event` in pyinotify's (alphabetical) order.
 fn write_fields(line: &mut Line<'_>, event: &Event) {
-    if event.mask().intersects(crate::types::mask::Mask::IN_MOVE) {
+    if event.mask().intersects(Mask::IN_MOVE) {
         line.field("cookie", format_args!("{}", event.cookie()));
     }
     line.field_bytes("dir", if event.is_dir() { b"True" } else { b"False" });
@@ -331,8 +399,15 @@ mod tests {
     fn needs_escape_flags_exactly_the_bytes_json_body_rewrites() {
         for b in 0..=u8::MAX {
             let plain = (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
-            assert_eq!(needs_escape(&[b'a'; 40].iter().copied().chain([b]).collect::<Vec<_>>()), !plain, "{b:#x}");
+            for (len, around) in (1..=25).flat_map(|len| [(len, b' '), (len, b'~'), (len, b'a')]) {
+                for at in 0..len {
+                    let mut bytes = vec![around; len];
+                    bytes[at] = b;
+                    assert_eq!(needs_escape(&bytes), !plain, "{b:#x} at {at} of {len}");
+                }
+            }
         }
+        assert!(!needs_escape(b""));
     }
 
     #[test]
@@ -360,6 +435,17 @@ mod tests {
             "{\"wd\":1,\"mask\":1073741952,\"maskname\":\"IN_MOVED_TO|IN_ISDIR\",\"name\":\"b\",\"path\":\"/w\",\
              \"pathname\":\"/w/b\",\"dir\":true,\"cookie\":5,\"src_pathname\":\"/w/a\"}\n"
         );
+    }
+
+    #[test]
+    fn json_line_of_a_directory_and_of_a_cookie_alone() {
+        let mut out = Vec::new();
+        write_json(&mut out, &Event::new(3, Mask::IN_CREATE | Mask::IN_ISDIR, "/w", "d"));
+        write_json(&mut out, &Event::new(3, Mask::IN_MOVED_FROM, "/w", "f").with_cookie(9));
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        assert!(lines[0].ends_with("\"pathname\":\"/w/d\",\"dir\":true,\"cookie\":0}"), "{}", lines[0]);
+        assert!(lines[1].ends_with("\"pathname\":\"/w/f\",\"dir\":false,\"cookie\":9}"), "{}", lines[1]);
     }
 
     #[test]

@@ -4,5 +4,6 @@
 //! Uses `types`. Used by users and the `greenwatch` binary.
 
 pub mod format;
+mod json_writer;
 #[cfg(feature = "serde")]
 pub(crate) mod serde_impls;

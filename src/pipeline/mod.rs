@@ -91,8 +91,20 @@ impl Pipeline {
         }
         drop(book);
         self.reader.clear();
+        self.enqueue_scratch()
+    }
+
+    /// Moves the events built into `scratch` to the end of the queue; returns how many.
+    /// An empty queue takes the whole buffer instead (and gives `scratch` its own),
+    /// so that a burst's events are not copied once more.
+    fn enqueue_scratch(&mut self) -> usize {
         let n = self.scratch.len();
-        self.queue.extend(self.scratch.drain(..));
+        if self.queue.is_empty() {
+            let spare = Vec::from(std::mem::take(&mut self.queue));
+            self.queue = VecDeque::from(std::mem::replace(&mut self.scratch, spare));
+        } else {
+            self.queue.extend(self.scratch.drain(..));
+        }
         n
     }
 
@@ -113,9 +125,7 @@ impl Pipeline {
         }
         book.walk_step(budget, &mut self.scratch);
         drop(book);
-        let n = self.scratch.len();
-        self.queue.extend(self.scratch.drain(..));
-        Some(n)
+        Some(self.enqueue_scratch())
     }
 
     /// Runs an overflow resync now (after an overflow of a user-space queue);
@@ -159,5 +169,36 @@ pub(crate) fn dispatch_one<H: ProcessEvent + ?Sized>(routed: &Routed, default: &
     match &routed.handler {
         Some(handler) => handler.handle(&routed.event),
         None => default.handle(&routed.event),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::event::Event;
+    use crate::types::mask::Mask;
+
+    fn routed(name: &str) -> Routed {
+        Routed { event: Event::new(1, Mask::IN_CREATE, "/w", name), handler: None }
+    }
+
+    fn names(pipeline: &mut Pipeline) -> Vec<String> {
+        std::iter::from_fn(|| pipeline.pop_routed()).map(|r| r.event.name().to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn batches_join_the_queue_in_order_whether_it_is_empty_or_not() {
+        let mut pipeline = Pipeline::new(WatchManager::new().unwrap());
+        pipeline.scratch.extend([routed("a"), routed("b")]);
+        assert_eq!(pipeline.enqueue_scratch(), 2);
+        assert_eq!(pipeline.pop_routed().unwrap().event.name(), "a");
+        pipeline.scratch.extend([routed("c")]);
+        assert_eq!(pipeline.enqueue_scratch(), 1);
+        assert!(pipeline.scratch.is_empty());
+        assert_eq!(names(&mut pipeline), ["b", "c"]);
+        pipeline.scratch.extend([routed("d"), routed("e")]);
+        assert_eq!(pipeline.enqueue_scratch(), 2);
+        assert_eq!((pipeline.queued(), pipeline.scratch.len()), (2, 0));
+        assert_eq!(names(&mut pipeline), ["d", "e"]);
     }
 }

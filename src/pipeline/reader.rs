@@ -101,14 +101,31 @@ impl<'a> Iterator for Records<'a> {
         let len = word(12) as usize;
         let name = self.buf.get(HEADER..HEADER + len)?;
         self.buf = &self.buf[HEADER + len..];
-        let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
         Some(RawEvent {
             wd: word(0) as i32,
             mask: Mask::from_bits_retain(word(4)),
             cookie: word(8),
-            name: OsStr::from_bytes(&name[..end]),
+            name: OsStr::from_bytes(&name[..name_len(name)]),
         })
     }
+}
+
+/// Where a name padded with NULs ends (its first NUL), or the field's length.
+/// Looks at 8 bytes at a time (the kernel pads names to multiples of 16): the
+/// word trick flags every zero byte, and no false flag falls below the first.
+fn name_len(padded: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut words = padded.chunks_exact(8);
+    for (i, word) in words.by_ref().enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let zeros = word.wrapping_sub(ONES) & !word & (ONES << 7);
+        if zeros != 0 {
+            return 8 * i + (zeros.trailing_zeros() / 8) as usize;
+        }
+    }
+    let tail = words.remainder();
+    let start = padded.len() - tail.len();
+    start + tail.iter().position(|&b| b == 0).unwrap_or(tail.len())
 }
 
 /// pyinotify's `coalesce_events`: drops a record identical (wd, mask, cookie,
@@ -191,6 +208,19 @@ mod tests {
         assert_eq!((got[0].wd, got[0].mask, got[0].name), (1, Mask::IN_CREATE, OsStr::new("a.txt")));
         assert_eq!(got[1].name, OsStr::new(""));
         assert_eq!((got[2].cookie, got[2].name.as_bytes()), (9, &b"bad-\xff"[..]));
+    }
+
+    #[test]
+    fn a_name_ends_at_its_first_nul_whatever_its_length_and_bytes() {
+        for field in 0..=40 {
+            for len in 0..=field {
+                for byte in [1, b'a', 0x7f, 0x80, 0xff] {
+                    let mut padded = vec![byte; len];
+                    padded.resize(field, 0);
+                    assert_eq!(name_len(&padded), len, "{len} bytes of {byte:#x} in {field}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -87,6 +87,9 @@ impl Event {
         Event::from_parts(wd, mask, Arc::from(path.as_ref()), name.as_ref())
     }
 
+    /// Inlined, so that the bookkeeping builds each event in its place in the
+    /// queue rather than copying it there from a call's result.
+    #[inline(always)]
     pub(crate) fn from_parts(wd: Wd, mask: Mask, path: Arc<Path>, name: &OsStr) -> Event {
         Event {
             wd,
@@ -149,10 +152,7 @@ impl Event {
     /// pyinotify's `maskname`, e.g. `IN_CREATE|IN_ISDIR`.
     #[must_use]
     pub fn maskname(&self) -> Cow<'static, str> {
-        match self.mask.static_maskname() {
-            Some(name) => Cow::Borrowed(name),
-            None => Cow::Owned(self.mask.maskname()),
-        }
+        maskname_of(self.mask)
     }
 
     /// The rename cookie on `IN_MOVED_FROM`/`IN_MOVED_TO`, 0 otherwise.
@@ -170,6 +170,11 @@ impl Event {
     /// The watch's path when the event was read (empty for `IN_Q_OVERFLOW`).
     #[must_use]
     pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The watch's path as shared by the events read while it held (see [`Event::path`]).
+    pub(crate) fn shared_path(&self) -> &Arc<Path> {
         &self.path
     }
 
@@ -210,6 +215,14 @@ impl Event {
     #[must_use]
     pub fn is_overflow(&self) -> bool {
         self.mask.contains(Mask::IN_Q_OVERFLOW)
+    }
+}
+
+/// pyinotify's `maskname` of `mask` (see [`Event::maskname`]).
+pub(crate) fn maskname_of(mask: Mask) -> Cow<'static, str> {
+    match mask.static_maskname() {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(mask.maskname()),
     }
 }
 

@@ -55,6 +55,11 @@ impl CliHandler {
 }
 
 impl ProcessEvent for CliHandler {
+    /// Every event goes to `process_default`, without the dispatch by mask.
+    fn handle(&mut self, event: &Event) -> Flow {
+        self.process_default(event)
+    }
+
     fn process_default(&mut self, event: &Event) -> Flow {
         if self.limit_reached() {
             return Flow::Stop;
@@ -85,7 +90,7 @@ mod tests {
 
     #[test]
     fn stops_on_the_nth_event_and_handles_no_more() {
-        let output = Output::new(Style::Json, WatchManager::new().unwrap());
+        let output = Output::new(Style::Json(greenwatch::format::JsonWriter::new()), WatchManager::new().unwrap());
         let mut handler = CliHandler::new(output, None, Some(2));
         let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
         assert_eq!(handler.handle(&ev), Flow::Continue);

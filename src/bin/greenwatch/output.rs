@@ -20,8 +20,9 @@ pub enum Style {
         /// Escape control bytes in names and paths (see `format::push_escaped`).
         escape: bool,
     },
-    /// One JSON object a line.
-    Json,
+    /// One JSON object a line, through a writer that formats each watch's
+    /// shared text once.
+    Json(format::JsonWriter),
     /// `--json --pair-moves`: one line per rename, a `"kind"` on each.
     PairedJson(PairedJson),
     /// `--format`, with the clock of `%T` when the format uses it.
@@ -58,7 +59,7 @@ impl Output {
         match &mut self.style {
             Style::Pyinotify { color, escape: true } => format::write_pyinotify_escaped(&mut self.buf, event, *color),
             Style::Pyinotify { color, escape: false } => format::write_pyinotify(&mut self.buf, event, *color),
-            Style::Json => format::write_json(&mut self.buf, event),
+            Style::Json(writer) => writer.write(&mut self.buf, event),
             Style::PairedJson(pairing) => pairing.event(&mut self.buf, event),
             Style::Template(template, clock) => template.write(&mut self.buf, event, &self.wm, clock.as_mut()),
             Style::Stats(stats) => {
@@ -138,7 +139,7 @@ mod tests {
     #[test]
     fn each_style_writes_one_line_per_event() {
         let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
-        let mut json = output(Style::Json);
+        let mut json = output(Style::Json(format::JsonWriter::new()));
         json.event(&ev);
         assert!(flushed(&mut json).starts_with("{\"wd\":1,"));
         let mut plain = output(Style::Pyinotify { color: false, escape: true });

@@ -13,6 +13,7 @@ use greenwatch::{Change, Event, EventKind, MovePairer, format};
 pub struct PairedJson {
     pairer: MovePairer,
     decided: Vec<Change>,
+    json: format::JsonWriter,
 }
 
 impl PairedJson {
@@ -34,7 +35,7 @@ impl PairedJson {
             if let (EventKind::Rename { from, .. }, None) = (&kind, event.src_pathname()) {
                 event = event.with_src_pathname(from.clone());
             }
-            format::write_json(buf, &event);
+            self.json.write(buf, &event);
             debug_assert!(buf.ends_with(b"}\n"));
             buf.truncate(buf.len() - 2);
             buf.extend_from_slice(b",\"kind\":\"");

@@ -4,6 +4,7 @@
 
 use std::io::IsTerminal;
 
+use greenwatch::format::JsonWriter;
 use greenwatch::{ExcludeFilter, Mask, Stats};
 
 use crate::args::{Args, ColorWhen};
@@ -90,7 +91,11 @@ fn style(args: &Args) -> Result<Style, Fail> {
         return Ok(Style::Stats(Stats::new()));
     }
     if args.json {
-        return Ok(if args.pair_moves { Style::PairedJson(PairedJson::default()) } else { Style::Json });
+        return Ok(if args.pair_moves {
+            Style::PairedJson(PairedJson::default())
+        } else {
+            Style::Json(JsonWriter::new())
+        });
     }
     if let Some(format) = &args.format {
         let template = Template::parse(format, args.no_newline, !args.raw_names).map_err(Fail::Usage)?;
@@ -172,7 +177,7 @@ mod tests {
 
     #[test]
     fn styles() {
-        assert!(matches!(settings(&["--json"]).unwrap().style, Style::Json));
+        assert!(matches!(settings(&["--json"]).unwrap().style, Style::Json(_)));
         assert!(matches!(settings(&["-s"]).unwrap().style, Style::Stats(_)));
         assert!(matches!(settings(&["-q", "--json"]).unwrap().style, Style::Quiet));
         assert!(matches!(settings(&["-f"]).unwrap().style, Style::Pyinotify { color: false, escape: true }));
