@@ -78,6 +78,11 @@ impl AsyncStopHandle {
         }
     }
 
+    /// True if `other` is a clone of this handle.
+    pub(crate) fn same(&self, other: &AsyncStopHandle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// A listener woken by the next `stop()`; check `is_stopped` after creating it.
     pub(crate) fn listen(&self) -> EventListener {
         self.inner.signal.listen()
