@@ -10,7 +10,7 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use async_io::Async;
 use event_listener::EventListener;
@@ -38,8 +38,25 @@ pub(crate) struct AsyncSource {
     pub pipeline: Pipeline,
     fd: Async<OwnedFd>,
     /// Woken by the stop handle of the last wait: kept from wait to wait (a
-    /// listener is an allocation and a list entry), dropped once it fires.
-    stop_listener: Option<(AsyncStopHandle, EventListener)>,
+    /// listener is an allocation and a list entry) until a stop.
+    stop_wait: Option<StopWait>,
+}
+
+/// A listener of a stop handle, made when the handle had been stopped
+/// `stops` times, and the waker it was last polled with.
+#[derive(Debug)]
+struct StopWait {
+    handle: AsyncStopHandle,
+    stops: u64,
+    listener: EventListener,
+    waker: Option<Waker>,
+}
+
+impl StopWait {
+    fn new(handle: &AsyncStopHandle) -> StopWait {
+        let stops = handle.stops();
+        StopWait { handle: handle.clone(), stops, listener: handle.listen(), waker: None }
+    }
 }
 
 impl AsyncSource {
@@ -49,7 +66,7 @@ impl AsyncSource {
         let fd = Async::new(owned)?;
         let mut pipeline = Pipeline::new(wm);
         pipeline.walk_budget = Some(crate::pipeline::WALK_STEP_DIRS);
-        let mut source = AsyncSource { pipeline, fd, stop_listener: None };
+        let mut source = AsyncSource { pipeline, fd, stop_wait: None };
         source.set_budget(DEFAULT_BUDGET);
         Ok(source)
     }
@@ -127,20 +144,30 @@ impl AsyncSource {
     }
 
     /// True once `stop` is used; otherwise its listener (made once, kept
-    /// until it fires) holds `cx`'s waker.
+    /// until a stop) holds `cx`'s waker. Polled with the waker it already
+    /// holds, and no stop since it was made, the listener is left alone: a
+    /// wait costs no lock of the stop handle's list.
     fn poll_stopped(&mut self, stop: &AsyncStopHandle, cx: &mut Context<'_>) -> bool {
         loop {
             if stop.is_stopped() {
-                self.stop_listener = None;
+                self.stop_wait = None;
                 return true;
             }
-            match &mut self.stop_listener {
-                Some((handle, listener)) if handle.same(stop) => match Pin::new(listener).poll(cx) {
-                    Poll::Ready(()) => self.stop_listener = None,
-                    Poll::Pending => return false,
-                },
-                // A listener made before the check above: no stop can slip between.
-                _ => self.stop_listener = Some((stop.clone(), stop.listen())),
+            match &mut self.stop_wait {
+                Some(wait) if wait.handle.same(stop) && wait.stops == stop.stops() => {
+                    if wait.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        return false;
+                    }
+                    match Pin::new(&mut wait.listener).poll(cx) {
+                        Poll::Ready(()) => self.stop_wait = None,
+                        Poll::Pending => {
+                            wait.waker = Some(cx.waker().clone());
+                            return false;
+                        }
+                    }
+                }
+                // Counted before the listener is made, checked after: no stop can slip between.
+                _ => self.stop_wait = Some(StopWait::new(stop)),
             }
         }
     }
