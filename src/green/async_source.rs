@@ -6,11 +6,14 @@
 //! the open file description (non-blocking already), so readiness and reads are
 //! the original's. Dropping the source closes only the duplicate.
 
+use std::future::{Future, poll_fn};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
-use std::task::{Context, Poll};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
 use async_io::Async;
+use event_listener::EventListener;
 use futures_lite::future;
 
 use crate::bookkeeping::Routed;
@@ -34,6 +37,26 @@ pub(crate) enum Fill {
 pub(crate) struct AsyncSource {
     pub pipeline: Pipeline,
     fd: Async<OwnedFd>,
+    /// Woken by the stop handle of the last wait: kept from wait to wait (a
+    /// listener is an allocation and a list entry) until a stop.
+    stop_wait: Option<StopWait>,
+}
+
+/// A listener of a stop handle, made when the handle had been stopped
+/// `stops` times, and the waker it was last polled with.
+#[derive(Debug)]
+struct StopWait {
+    handle: AsyncStopHandle,
+    stops: u64,
+    listener: EventListener,
+    waker: Option<Waker>,
+}
+
+impl StopWait {
+    fn new(handle: &AsyncStopHandle) -> StopWait {
+        let stops = handle.stops();
+        StopWait { handle: handle.clone(), stops, listener: handle.listen(), waker: None }
+    }
 }
 
 impl AsyncSource {
@@ -43,7 +66,7 @@ impl AsyncSource {
         let fd = Async::new(owned)?;
         let mut pipeline = Pipeline::new(wm);
         pipeline.walk_budget = Some(crate::pipeline::WALK_STEP_DIRS);
-        let mut source = AsyncSource { pipeline, fd };
+        let mut source = AsyncSource { pipeline, fd, stop_wait: None };
         source.set_budget(DEFAULT_BUDGET);
         Ok(source)
     }
@@ -98,19 +121,53 @@ impl AsyncSource {
                 return Ok(Fill::Read(n));
             }
         }
-        if stop.is_stopped() {
-            return Ok(Fill::Stopped);
-        }
+        poll_fn(|cx| self.poll_wait(stop, cx)).await
+    }
+
+    /// One poll of the wait for the fd (or `stop`): the fd's readiness as the
+    /// reactor reports it (no future to build and drop), and the stop listener
+    /// kept from the previous wait.
+    fn poll_wait(&mut self, stop: &AsyncStopHandle, cx: &mut Context<'_>) -> Poll<Result<Fill>> {
         loop {
-            let readable = future::or(async { self.fd.readable().await.map(|()| true) }, async {
-                stop.stopped().await;
-                Ok(false)
-            });
-            if !readable.await? {
-                return Ok(Fill::Stopped);
+            if self.poll_stopped(stop, cx) {
+                return Poll::Ready(Ok(Fill::Stopped));
+            }
+            match self.fd.poll_readable(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                Poll::Ready(Ok(())) => {}
             }
             if let Some(n) = self.read_once()? {
-                return Ok(Fill::Read(n));
+                return Poll::Ready(Ok(Fill::Read(n)));
+            }
+        }
+    }
+
+    /// True once `stop` is used; otherwise its listener (made once, kept
+    /// until a stop) holds `cx`'s waker. Polled with the waker it already
+    /// holds, and no stop since it was made, the listener is left alone: a
+    /// wait costs no lock of the stop handle's list.
+    fn poll_stopped(&mut self, stop: &AsyncStopHandle, cx: &mut Context<'_>) -> bool {
+        loop {
+            if stop.is_stopped() {
+                self.stop_wait = None;
+                return true;
+            }
+            match &mut self.stop_wait {
+                Some(wait) if wait.handle.same(stop) && wait.stops == stop.stops() => {
+                    if wait.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        return false;
+                    }
+                    match Pin::new(&mut wait.listener).poll(cx) {
+                        Poll::Ready(()) => self.stop_wait = None,
+                        Poll::Pending => {
+                            wait.waker = Some(cx.waker().clone());
+                            return false;
+                        }
+                    }
+                }
+                // Counted before the listener is made, checked after: no stop can slip between.
+                _ => self.stop_wait = Some(StopWait::new(stop)),
             }
         }
     }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use event_listener::{Event as Signal, EventListener};
 
@@ -34,6 +34,9 @@ pub struct AsyncStopHandle {
 #[derive(Default)]
 struct StopInner {
     stopped: AtomicBool,
+    /// How many times `stop` was called: a listener made since the last one
+    /// has not been notified.
+    stops: AtomicU64,
     signal: Signal,
 }
 
@@ -48,6 +51,7 @@ impl AsyncStopHandle {
     /// [`AsyncStopHandle::stopped`].
     pub fn stop(&self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
+        self.inner.stops.fetch_add(1, Ordering::SeqCst);
         self.inner.signal.notify(usize::MAX);
     }
 
@@ -76,6 +80,17 @@ impl AsyncStopHandle {
             }
             listener.await;
         }
+    }
+
+    /// True if `other` is a clone of this handle.
+    pub(crate) fn same(&self, other: &AsyncStopHandle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// How many times [`AsyncStopHandle::stop`] was called: while it stays the
+    /// same, a listener made after reading it has not been notified.
+    pub(crate) fn stops(&self) -> u64 {
+        self.inner.stops.load(Ordering::SeqCst)
     }
 
     /// A listener woken by the next `stop()`; check `is_stopped` after creating it.

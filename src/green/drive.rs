@@ -2,9 +2,10 @@
 //! beside its own loop, in short turns bounded by the budget, so that a stop
 //! and the thread's other tasks get a look in often.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 
 use async_executor::Executor;
 use futures_lite::future;
@@ -28,13 +29,22 @@ pub(crate) struct Slice {
 /// [`TICKS_PER_TURN`] task polls, and yields to the thread's other tasks as
 /// soon as the watch tasks have delivered a budget of events, so a stop is
 /// acted on promptly, and timers fire on time, even while handlers are busy.
+///
+/// While no watch task exists (the handlers' calls all completed where the
+/// router made them), the executor is not even looked at: only the router
+/// spawns tasks on it, in a poll of `fut`, after which the tasks are polled.
 pub(crate) async fn drive<T>(own: Option<&Executor<'static>>, slice: Slice, fut: impl Future<Output = T>) -> T {
     let Some(executor) = own else { return fut.await };
-    let delivered = &slice.shared.counters.delivered;
+    let counters = &slice.shared.counters;
+    let delivered = &counters.delivered;
+    // Pending without a waker: `fut`'s next poll, which `or` follows with one of `tasks`, is the only way out.
+    let some_task =
+        || poll_fn(|_| if counters.lanes.load(Ordering::Relaxed) > 0 { Poll::Ready(()) } else { Poll::Pending });
     let tasks = async {
         loop {
             let start = delivered.load(Ordering::Relaxed);
             for _ in 0..TICKS_PER_TURN {
+                some_task().await;
                 executor.tick().await;
                 if delivered.load(Ordering::Relaxed).wrapping_sub(start) >= slice.budget as u64 {
                     break;

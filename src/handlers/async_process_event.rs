@@ -146,6 +146,16 @@ pub trait AsyncProcessEvent: Send + Sync {
     }
 
     event_methods!(async_methods);
+
+    /// For handlers that never wait, such as [`SyncHandler`]: handles `event`
+    /// at once and returns its flow; `None` (the default) sends it through
+    /// [`handle`](Self::handle). The notifiers try it first, which saves them a
+    /// future and a copy of the event per call.
+    #[doc(hidden)]
+    fn handle_now(&self, event: &Event) -> Option<Flow> {
+        let _ = event;
+        None
+    }
 }
 
 event_methods!(async_dispatch);
@@ -227,6 +237,10 @@ impl<H: AsyncProcessEvent + ?Sized> AsyncProcessEvent for Arc<H> {
     fn handle(&self, event: Event) -> impl Future<Output = Result<Flow, HandlerError>> + Send {
         (**self).handle(event)
     }
+
+    fn handle_now(&self, event: &Event) -> Option<Flow> {
+        (**self).handle_now(event)
+    }
 }
 
 /// A blocking [`ProcessEvent`] used as an async handler: each event is handled
@@ -267,6 +281,10 @@ impl<H: ProcessEvent + Send> AsyncProcessEvent for SyncHandler<H> {
     async fn handle(&self, event: Event) -> Result<Flow, HandlerError> {
         Ok(self.call_sync(&event))
     }
+
+    fn handle_now(&self, event: &Event) -> Option<Flow> {
+        Some(self.call_sync(event))
+    }
 }
 
 impl<H> fmt::Debug for SyncHandler<H> {
@@ -295,6 +313,10 @@ mod tests {
     fn sync_handlers_keep_their_flow() {
         let h = SyncHandler::new(|e: &Event| if e.name() == "x" { Flow::Stop } else { Flow::Continue });
         assert_eq!(run(&h, Mask::IN_CREATE).unwrap(), Flow::Stop);
+        let y = Event::new(1, Mask::IN_CREATE, "/w", "y");
+        assert_eq!(h.handle_now(&y), Some(Flow::Continue), "called at once, no future");
+        let later = |_: Event| async {};
+        assert_eq!(later.handle_now(&y), None, "an async handler goes through handle");
         assert_eq!(run(&Arc::new(()), Mask::IN_CREATE).unwrap(), Flow::Continue);
     }
 }

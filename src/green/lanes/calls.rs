@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use crate::green::shared::Shared;
+use crate::handlers::async_process_event::AsyncProcessEvent;
 use crate::handlers::dyn_handler::DynAsyncHandler;
 use crate::handlers::handler_failure::HandlerError;
 use crate::handlers::handler_failure::{FailureCause, HandlerFailure};
@@ -29,9 +30,23 @@ pub(super) type Call = Pin<Box<dyn Future<Output = Result<Flow, HandlerError>> +
 
 /// The default handler's calls, made by the router: started and polled once.
 pub(super) trait InlineCalls: Send {
+    /// The outcome of the handler's [`handle_now`](AsyncProcessEvent::handle_now),
+    /// its panic caught: `None` if the handler has no such call.
+    fn call_now(&self, event: &Event) -> Option<Outcome>;
+
     /// Starts a call with `event` and polls it once: its outcome, or the call
     /// itself if it has to wait.
     fn call(&mut self, event: Event, cx: &mut Context<'_>) -> Result<Outcome, Call>;
+}
+
+/// `handler`'s [`handle_now`](AsyncProcessEvent::handle_now), its panic caught.
+#[inline]
+pub(super) fn call_now<H: AsyncProcessEvent + ?Sized>(handler: &H, event: &Event) -> Option<Outcome> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| handler.handle_now(event))) {
+        Ok(Some(flow)) => Some(Ok(Ok(flow))),
+        Ok(None) => None,
+        Err(payload) => Some(Err(payload)),
+    }
 }
 
 /// The calls of one (typed) handler, made in a buffer reused from call to call,
@@ -45,7 +60,7 @@ pub(super) struct CallSlot<H: 'static, M, F> {
 
 impl<H, M, F> CallSlot<H, M, F>
 where
-    H: Send + Sync + 'static,
+    H: AsyncProcessEvent + 'static,
     M: Fn(Arc<H>, Event) -> F + Send + 'static,
     F: Future<Output = Result<Flow, HandlerError>> + Send + 'static,
 {
@@ -57,10 +72,14 @@ where
 
 impl<H, M, F> InlineCalls for CallSlot<H, M, F>
 where
-    H: Send + Sync + 'static,
+    H: AsyncProcessEvent + 'static,
     M: Fn(Arc<H>, Event) -> F + Send + 'static,
     F: Future<Output = Result<Flow, HandlerError>> + Send + 'static,
 {
+    fn call_now(&self, event: &Event) -> Option<Outcome> {
+        call_now(&*self.handler, event)
+    }
+
     fn call(&mut self, event: Event, cx: &mut Context<'_>) -> Result<Outcome, Call> {
         self.call.set(Some((self.make)(self.handler.clone(), event)));
         let call = &mut self.call;

@@ -20,6 +20,11 @@ impl<S: Spawner> Router<S> {
         // An async handler takes the event: what a failure report needs is kept.
         let polled = match handler {
             None => {
+                // A handler that never waits is called with the event it leaves us.
+                if let Some(outcome) = self.default_calls.call_now(&event) {
+                    conclude(&self.shared, outcome, || event);
+                    return self.end_inline(wd, last, false);
+                }
                 self.kept.keep(&event);
                 self.default_calls.call(event, cx)
             }

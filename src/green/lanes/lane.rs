@@ -11,7 +11,7 @@ use async_executor::Task;
 use event_listener::Event as Signal;
 use futures_lite::{FutureExt, future};
 
-use super::calls::{Call, Kept, call_blocking, conclude, route};
+use super::calls::{Call, Kept, call_blocking, call_now, conclude, route};
 use crate::bookkeeping::Routed;
 use crate::green::budget::Budget;
 use crate::green::shared::Shared;
@@ -280,6 +280,9 @@ impl LaneCtx {
         // The handler takes the event: what a failure report needs is kept.
         let outcome = match handler {
             None => {
+                if let Some(outcome) = call_now(default, &event) {
+                    return conclude(&self.shared, outcome, || event);
+                }
                 kept.keep(&event);
                 AssertUnwindSafe(default.handle(event)).catch_unwind().await
             }
