@@ -12,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::output::format::{json_head, json_name, json_paths, json_tail, needs_slash};
+use crate::output::json::{json_head, json_name, json_paths, json_tail, needs_slash};
 use crate::types::event::{Event, Wd};
 use crate::types::mask::Mask;
 
@@ -127,7 +127,7 @@ fn slot_index((wd, mask): (Wd, Mask)) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::format::write_json;
+    use crate::output::json::write_json;
     use std::ffi::OsStr;
 
     fn same_as_write_json(writer: &mut JsonWriter, event: &Event) {

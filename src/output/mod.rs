@@ -4,6 +4,7 @@
 //! Uses `types`. Used by users and the `greenwatch` binary.
 
 pub mod format;
+mod json;
 mod json_writer;
 #[cfg(feature = "serde")]
 pub(crate) mod serde_impls;
