@@ -51,6 +51,34 @@ fn ticking() -> (impl Future<Output = ()>, Rc<Cell<Duration>>, Rc<Cell<bool>>) {
     (timer, longest, done)
 }
 
+/// Runs an `AsyncNotifier` for `wm` (recording into `rec`) on a `LocalExecutor`
+/// beside a [`TICK`] timer: once the timer runs, `start` is called, then the
+/// notifier runs until `done` holds (within 60 s) and a settle. Returns the
+/// timer's longest gap meanwhile.
+fn with_a_timer(wm: &WatchManager, rec: &Recorder, start: impl FnOnce(), done: impl Fn() -> bool) -> Duration {
+    let ex = LocalExecutor::new();
+    let notifier = AsyncNotifier::new(wm.clone(), rec.clone()).unwrap().with_executor(&ex);
+    let handle = notifier.handle();
+    let (timer, longest, stop_timer) = ticking();
+    let body = async {
+        async_io::Timer::after(Duration::from_millis(20)).await; // the timer has started
+        longest.set(Duration::ZERO);
+        start();
+        let end = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < end, "not done after 60 s");
+            async_io::Timer::after(Duration::from_millis(5)).await;
+        }
+        handle.settle().await.unwrap();
+        stop_timer.set(true);
+        handle.stop();
+    };
+    let (run, ((), ())) =
+        smol::block_on(within(Duration::from_secs(120), ex.run(future::zip(notifier.run(), future::zip(body, timer)))));
+    run.unwrap();
+    longest.get()
+}
+
 #[test]
 fn a_moved_in_tree_is_walked_in_steps_while_a_timer_keeps_ticking() {
     let tmp = tempfile::tempdir().unwrap();
@@ -62,32 +90,14 @@ fn a_moved_in_tree_is_walked_in_steps_while_a_timer_keeps_ticking() {
     let wm = WatchManager::new().unwrap();
     wm.add_watch(&w, Mask::IN_CREATE | Mask::IN_MOVED_TO).rec(true).auto_add(true).apply().unwrap();
     let rec = Recorder::new();
-    let ex = LocalExecutor::new();
-    let notifier = AsyncNotifier::new(wm.clone(), rec.clone()).unwrap().with_executor(&ex);
-    let handle = notifier.handle();
-    let (timer, longest, done) = ticking();
-    let body = async {
-        async_io::Timer::after(Duration::from_millis(20)).await; // the timer has started
-        longest.set(Duration::ZERO);
-        fs::rename(&staged, w.join("m")).unwrap();
-        let end = Instant::now() + Duration::from_secs(60);
-        while wm.len() < dirs + 1 {
-            assert!(Instant::now() < end, "{} of {} directories watched after 60 s", wm.len() - 1, dirs);
-            async_io::Timer::after(Duration::from_millis(5)).await;
-        }
-        handle.settle().await.unwrap();
-        done.set(true);
-        handle.stop();
-    };
-    let (run, ((), ())) =
-        smol::block_on(within(Duration::from_secs(120), ex.run(future::zip(notifier.run(), future::zip(body, timer)))));
-    run.unwrap();
+    let start = || fs::rename(&staged, w.join("m")).unwrap();
+    let longest = with_a_timer(&wm, &rec, start, || wm.len() > dirs);
     assert_eq!(wm.len(), dirs + 1, "every directory watched");
     let creates = rec.names(Mask::IN_CREATE);
     assert_eq!(creates.len(), dirs - 1, "each directory below the moved one reported once");
     eprintln!(
         "{dirs} directories moved in: the {TICK:?} timer's longest gap was {:.1} ms",
-        longest.get().as_secs_f64() * 1000.0
+        longest.as_secs_f64() * 1000.0
     );
 }
 
@@ -111,25 +121,8 @@ fn an_overflow_resync_of_a_large_tree_goes_in_steps_and_reports_each_name_once()
     let names: Vec<String> = (0..LOST).map(|i| format!("f{i}")).collect();
     crate::async_common::touch_all(&leaf, names.iter().cloned()); // nobody reads: the queue overflows
     let rec = Recorder::new();
-    let ex = LocalExecutor::new();
-    let notifier = AsyncNotifier::new(wm.clone(), rec.clone()).unwrap().with_executor(&ex);
-    let handle = notifier.handle();
-    let (timer, longest, done) = ticking();
-    let body = async {
-        async_io::Timer::after(Duration::from_millis(20)).await; // the timer has started
-        longest.set(Duration::ZERO);
-        let end = Instant::now() + Duration::from_secs(60);
-        while !rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END) {
-            assert!(Instant::now() < end, "no GW_RESYNC_END after 60 s");
-            async_io::Timer::after(Duration::from_millis(5)).await;
-        }
-        handle.settle().await.unwrap();
-        done.set(true);
-        handle.stop();
-    };
-    let (run, ((), ())) =
-        smol::block_on(within(Duration::from_secs(120), ex.run(future::zip(notifier.run(), future::zip(body, timer)))));
-    run.unwrap();
+    let resynced = || rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END);
+    let longest = with_a_timer(&wm, &rec, || {}, resynced);
     let events = rec.events();
     assert!(events.iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
     let mut counts: HashMap<PathBuf, usize> = HashMap::new();
@@ -142,6 +135,6 @@ fn an_overflow_resync_of_a_large_tree_goes_in_steps_and_reports_each_name_once()
     eprintln!(
         "an overflow resync of {} directories: the {TICK:?} timer's longest gap was {:.1} ms",
         1 + TOP + TOP * PER,
-        longest.get().as_secs_f64() * 1000.0
+        longest.as_secs_f64() * 1000.0
     );
 }
