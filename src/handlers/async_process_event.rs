@@ -150,8 +150,9 @@ pub trait AsyncProcessEvent: Send + Sync {
     /// For handlers that never wait, such as [`SyncHandler`]: handles `event`
     /// at once and returns its flow; `None` (the default) sends it through
     /// [`handle`](Self::handle). The notifiers try it first, which saves them a
-    /// future and a copy of the event per call.
-    #[doc(hidden)]
+    /// future and a copy of the event per call. Override it only in a handler
+    /// whose every call completes without waiting; a panic in it is caught and
+    /// reported like one in `handle`.
     fn handle_now(&self, event: &Event) -> Option<Flow> {
         let _ = event;
         None
