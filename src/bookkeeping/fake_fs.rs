@@ -1,7 +1,8 @@
 //! An in-memory file system and inotify for the bookkeeping's unit tests.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,25 @@ pub(crate) struct FakeFs {
     pub links: std::collections::BTreeSet<PathBuf>,
     /// How many directories were opened, by any means.
     pub opened: usize,
+    /// How many entries one `list_some` call hands out (all when `None`).
+    pub chunk: Option<usize>,
+    /// How many `list_some` calls were made.
+    pub list_calls: usize,
+}
+
+/// An open directory of the fake: its path, and the last name a listing
+/// through it handed out (a listing goes on by name, as `getdents64` does by
+/// offset: an entry there all along is listed once, whatever changes around it).
+#[derive(Debug, Clone)]
+pub(crate) struct FakeDir {
+    pub path: PathBuf,
+    listed_up_to: RefCell<Option<OsString>>,
+}
+
+impl FakeDir {
+    fn new(path: &Path) -> FakeDir {
+        FakeDir { path: path.to_path_buf(), listed_up_to: RefCell::new(None) }
+    }
 }
 
 impl FakeFs {
@@ -62,7 +82,7 @@ impl FakeFs {
     }
 
     /// What opening the directory at `path` without following symlinks answers.
-    fn open_dir(&mut self, path: &Path) -> io::Result<PathBuf> {
+    fn open_dir(&mut self, path: &Path) -> io::Result<FakeDir> {
         if self.links.contains(path) {
             return Err(io::Error::from_raw_os_error(libc::ELOOP));
         }
@@ -71,7 +91,7 @@ impl FakeFs {
             Some(false) => Err(io::Error::from_raw_os_error(libc::ENOTDIR)),
             Some(true) => {
                 self.opened += 1;
-                Ok(path.to_path_buf())
+                Ok(FakeDir::new(path))
             }
         }
     }
@@ -102,7 +122,7 @@ impl FakeFs {
 }
 
 impl FsView for FakeFs {
-    type Dir = PathBuf;
+    type Dir = FakeDir;
 
     fn add_watch(&mut self, path: &Path, mask: Mask) -> io::Result<Wd> {
         if let Some(code) = self.fail.get(path) {
@@ -133,42 +153,54 @@ impl FsView for FakeFs {
         }
     }
 
-    fn open_root(&mut self, path: &Path, _follow: bool) -> io::Result<Opened<PathBuf>> {
+    fn open_root(&mut self, path: &Path, _follow: bool) -> io::Result<Opened<FakeDir>> {
         let is_dir = *self.nodes.get(path).ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
-        Ok(Opened { dir: path.to_path_buf(), is_dir, is_link: false })
+        Ok(Opened { dir: FakeDir::new(path), is_dir, is_link: false })
     }
 
-    fn open_child(&mut self, parent: &PathBuf, name: &OsStr) -> io::Result<PathBuf> {
-        self.open_dir(&parent.join(name))
+    fn open_child(&mut self, parent: &FakeDir, name: &OsStr) -> io::Result<FakeDir> {
+        self.open_dir(&parent.path.join(name))
     }
 
-    fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<PathBuf> {
-        let mut dir = self.roots.get(&root).cloned().ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+    fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<FakeDir> {
+        let root = self.roots.get(&root).cloned().ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
+        let mut dir = FakeDir::new(&root);
         for c in rel.components() {
-            dir = self.open_dir(&dir.join(c))?;
+            dir = self.open_dir(&dir.path.join(c))?;
         }
-        if rel.as_os_str().is_empty() { self.open_dir(&dir) } else { Ok(dir) }
+        if rel.as_os_str().is_empty() { self.open_dir(&root) } else { Ok(dir) }
     }
 
-    fn watch(&mut self, dir: &PathBuf, mask: Mask) -> io::Result<Wd> {
-        self.add_watch(dir, mask)
+    fn watch(&mut self, dir: &FakeDir, mask: Mask) -> io::Result<Wd> {
+        self.add_watch(&dir.path, mask)
     }
 
-    fn list(&mut self, path: &PathBuf) -> io::Result<Vec<Entry>> {
+    /// Up to `chunk` entries, in name order, after the last one handed out.
+    fn list_some(&mut self, dir: &FakeDir, out: &mut Vec<Entry>) -> io::Result<bool> {
+        self.list_calls += 1;
+        let path = &dir.path;
         if self.nodes.get(path) != Some(&true) || self.unlistable.contains(path) {
             return Err(io::Error::from_raw_os_error(libc::ENOENT));
         }
+        let after = dir.listed_up_to.borrow().clone();
         let children = self.nodes.iter().filter(|(p, _)| p.parent() == Some(path));
+        let mut left = children.filter(|(p, _)| after.as_deref().is_none_or(|a| p.file_name().unwrap() > a));
         let entry = |(p, d): (&PathBuf, &bool)| Entry {
             name: p.file_name().unwrap().to_owned(),
             is_dir: *d,
             ino: self.inos.get(p).copied().unwrap_or(0),
         };
-        Ok(children.map(entry).collect())
+        let start = out.len();
+        out.extend(left.by_ref().take(self.chunk.unwrap_or(usize::MAX)).map(entry));
+        let end = left.next().is_none();
+        if let Some(last) = out[start..].last() {
+            *dir.listed_up_to.borrow_mut() = Some(last.name.clone());
+        }
+        Ok(end)
     }
 
-    fn pin_root(&mut self, wd: Wd, path: &PathBuf) {
-        self.roots.insert(wd, path.clone());
+    fn pin_root(&mut self, wd: Wd, dir: &FakeDir) {
+        self.roots.insert(wd, dir.path.clone());
     }
 
     fn unpin_root(&mut self, wd: Wd) {

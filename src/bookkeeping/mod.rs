@@ -39,6 +39,7 @@ pub(crate) mod failures;
 #[cfg(test)]
 pub(crate) mod fake_fs;
 pub(crate) mod filter;
+mod listing;
 mod moves;
 mod new_dirs;
 pub(crate) mod pairing;
@@ -51,6 +52,7 @@ pub(crate) mod watch_table;
 pub(crate) mod wd_hash;
 
 use ahead::Ahead;
+pub(crate) use listing::StepBudget;
 use moves::{PendingMove, Unconfirmed};
 pub(crate) use new_dirs::{DirQueue, NewDir, Skip};
 use records::DirRecord;
@@ -70,7 +72,7 @@ pub(crate) struct Routed {
 /// last batch that read the kernel queue empty, each with the first batch whose
 /// read followed it; `new_dirs` holds each (parent, name) at most once.
 #[derive(Debug)]
-pub(crate) struct Bookkeeper<F> {
+pub(crate) struct Bookkeeper<F: FsView> {
     pub fs: F,
     pub table: WatchTable,
     pending: Vec<PendingMove>,
@@ -112,9 +114,9 @@ pub(crate) struct Bookkeeper<F> {
     /// While true, the events built are marked recovered.
     recovering: bool,
     /// The walk a batch's end left to [`Bookkeeper::walk_step`].
-    walk: Option<new_dirs::Walk>,
+    walk: Option<new_dirs::Walk<F::Dir>>,
     /// The overflow resync left to [`Bookkeeper::walk_step`] (after `walk`).
-    resync: Option<resync::Resync>,
+    resync: Option<resync::Resync<F::Dir>>,
     /// The watch limit was met in the current walk: no more `add_watch` calls.
     pub(crate) limit_hit: bool,
     /// The most watches walks may hold (`WatchManager::set_max_watches`); the
@@ -154,7 +156,7 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// Applies the rules to one record, appending what is to be delivered to `out`.
     pub(crate) fn process(&mut self, raw: RawEvent<'_>, out: &mut Vec<Routed>) {
-        while self.walk_step(usize::MAX, out) {} // records apply to the table after the walk
+        while self.walk_step(StepBudget::WHOLE, out) {} // records apply to the table after the walk
         self.batch_had_records = true;
         let delivered = out.len();
         self.apply(raw, out);
@@ -196,7 +198,7 @@ impl<F: FsView> Bookkeeper<F> {
     /// still unread could have needed: synthesized names, fresh watches.
     pub(crate) fn end_batch(&mut self, drained: bool, out: &mut Vec<Routed>) {
         self.start_end_batch(drained);
-        while self.walk_step(usize::MAX, out) {}
+        while self.walk_step(StepBudget::WHOLE, out) {}
     }
 
     /// [`Bookkeeper::end_batch`] but the walk, which [`Bookkeeper::walk_step`]
@@ -213,10 +215,11 @@ impl<F: FsView> Bookkeeper<F> {
         self.walk = Some(self.start_walk(Some(new_dirs::BatchEnd { ended, drained, overflowed })));
     }
 
-    /// Does up to `budget` directories of the pending walk, appending their
-    /// events to `out`; at its end, ends its batch. True while more is left.
-    /// A resync that follows is stepped the same way, after the walk.
-    pub(crate) fn walk_step(&mut self, budget: usize, out: &mut Vec<Routed>) -> bool {
+    /// Does a step of the pending walk, up to `budget` (so many directories
+    /// begun and entries handled), appending its events to `out`; at its end,
+    /// ends its batch. True while more is left. A resync that follows is
+    /// stepped the same way, after the walk.
+    pub(crate) fn walk_step(&mut self, budget: StepBudget, out: &mut Vec<Routed>) -> bool {
         let delivered = out.len();
         if let Some(mut walk) = self.walk.take() {
             if self.walk_dirs(&mut walk, budget, out) {

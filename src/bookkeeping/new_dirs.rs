@@ -12,6 +12,15 @@
 //! then no record can still tell where it went. So is the listing of a directory
 //! that moved between its watch and its listing (the watch keeps its path true).
 //!
+//! The walk goes in bounded steps (see `Bookkeeper::walk_step`): a step begins
+//! at most so many directories and handles at most so many entries (a
+//! `StepBudget`). A directory being listed stays in the walk with its open
+//! handle (see `listing.rs`) and is finished, a chunk of entries per step,
+//! before the next one is begun; each entry is reported and each subdirectory
+//! queued as its chunk is handled, in listing order, and the listing becomes
+//! the directory's record once complete. So one huge new directory is spread
+//! over several steps, with the same events in the same order.
+//!
 //! Memory: the queue holds one entry (the parent's wd and a name, about 50
 //! bytes) per directory found and not yet walked. Breadth first, that is at
 //! most the width of the new tree; each entry is about to become a watch, so
@@ -26,6 +35,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::listing::{Listing, StepBudget};
 use super::{Bookkeeper, Routed};
 use crate::bookkeeping::watch_table::{WatchEntry, WatchOptions, kernel_mask};
 use crate::bookkeeping::wd_hash::WdMap;
@@ -48,7 +58,10 @@ pub(crate) struct NewDir {
 /// A walk of the new directories a batch announced, resumable in steps (see
 /// `Bookkeeper::walk_step`): what is left to do and what it found so far.
 #[derive(Debug)]
-pub(crate) struct Walk {
+pub(crate) struct Walk<D> {
+    /// The directory being listed, and whether its entries are reported: it
+    /// is finished before the next one is begun.
+    listing: Option<(Listing<D>, bool)>,
     /// New watches whose listing failed last time, to list first.
     relist: Vec<(Wd, bool)>,
     queue: VecDeque<NewDir>,
@@ -149,45 +162,56 @@ impl<F: FsView> Bookkeeper<F> {
 
     /// The walk of what the queue holds now (and of the listings that failed
     /// last time), ending the batch `end` when it is done, if given.
-    pub(super) fn start_walk(&mut self, end: Option<BatchEnd>) -> Walk {
+    pub(super) fn start_walk(&mut self, end: Option<BatchEnd>) -> Walk<F::Dir> {
         self.limit_hit = false;
         let mut relist = std::mem::take(&mut self.unlisted);
         relist.reverse(); // popped from the end, in order
-        Walk { relist, queue: self.new_dirs.drain(), unlisted: Vec::new(), missed: Vec::new(), limited: None, end }
+        let queue = self.new_dirs.drain();
+        Walk { listing: None, relist, queue, unlisted: Vec::new(), missed: Vec::new(), limited: None, end }
     }
 
-    /// Watches and lists up to `budget` directories of `walk`; true when it is
-    /// done. Those not found join `walk.missed`, those watched but gone before
-    /// they could be listed `walk.unlisted`. Each is opened relative to its
-    /// parent (reopened beneath its root when the last one opened was another),
-    /// never following a symlink.
-    pub(super) fn walk_dirs(&mut self, walk: &mut Walk, budget: usize, out: &mut Vec<Routed>) -> bool {
+    /// Watches and lists directories of `walk`, up to `budget` begun and its
+    /// entries handled (a directory's listing goes on in the next step where
+    /// this one stops); true when the walk is done. Those not found join
+    /// `walk.missed`, those watched but gone before they could be listed
+    /// `walk.unlisted`. Each is opened relative to its parent (reopened
+    /// beneath its root when the last one opened was another), never
+    /// following a symlink.
+    pub(super) fn walk_dirs(&mut self, walk: &mut Walk<F::Dir>, budget: StepBudget, out: &mut Vec<Routed>) -> bool {
         let mut parent_dir: Option<(Wd, F::Dir)> = None;
-        for _ in 0..budget {
+        let mut left = budget;
+        loop {
+            if let Some((listing, report)) = walk.listing.take() {
+                self.list_new_dir(listing, report, &mut left.entries, walk, out);
+                if walk.listing.is_some() {
+                    return false;
+                }
+            }
+            if left.dirs == 0 || left.entries == 0 {
+                return walk.relist.is_empty() && walk.queue.is_empty();
+            }
+            left.dirs -= 1;
             if let Some((wd, report)) = walk.relist.pop() {
-                self.relist(wd, report, walk, out);
+                self.relist(wd, report, walk);
                 continue;
             }
             let Some(dir) = walk.queue.pop_front() else { return true };
-            self.walk_one(dir, &mut parent_dir, walk, out);
+            self.walk_one(dir, &mut parent_dir, walk);
         }
-        walk.relist.is_empty() && walk.queue.is_empty()
     }
 
     /// Lists again a new watch whose listing failed (it had moved).
-    fn relist(&mut self, wd: Wd, report: bool, walk: &mut Walk, out: &mut Vec<Routed>) {
+    fn relist(&mut self, wd: Wd, report: bool, walk: &mut Walk<F::Dir>) {
         let Some(path) = self.table.get(wd).map(|e| e.path.clone()) else { return };
-        let listed = match self.open_watched(wd, &path) {
-            Ok(dir) => self.list_new_dir(wd, &dir, report, &mut walk.queue, out),
-            Err(e) => !is_gone(&e),
-        };
-        if !listed {
-            walk.unlisted.push((wd, report));
+        match self.open_watched(wd, &path) {
+            Ok(dir) => walk.listing = Some((self.start_listing(wd, dir), report)),
+            Err(e) if is_gone(&e) => walk.unlisted.push((wd, report)),
+            Err(_) => {}
         }
     }
 
-    /// Watches and lists one queued directory.
-    fn walk_one(&mut self, dir: NewDir, parent_dir: &mut Option<(Wd, F::Dir)>, walk: &mut Walk, out: &mut Vec<Routed>) {
+    /// Opens and watches one queued directory; its listing is begun.
+    fn walk_one(&mut self, dir: NewDir, parent_dir: &mut Option<(Wd, F::Dir)>, walk: &mut Walk<F::Dir>) {
         let Some(parent) = self.table.get(dir.parent) else { return };
         let (parent_path, options) = (parent.path.clone(), parent.options.clone());
         let path = parent_path.join(&dir.name);
@@ -204,10 +228,8 @@ impl<F: FsView> Bookkeeper<F> {
             Err(e) => return self.failures.push(Error::from_io(e, &path)),
         };
         match self.watch_opened(&child, &path, options.clone()) {
-            Ok((wd, true)) if !self.list_new_dir(wd, &child, dir.report, &mut walk.queue, out) => {
-                walk.unlisted.push((wd, dir.report));
-            }
-            Ok(_) => {} // listed, or already watched: its events were flowing
+            Ok((wd, true)) => walk.listing = Some((self.start_listing(wd, child), dir.report)),
+            Ok(_) => {} // already watched: its events were flowing
             Err(Skip::Gone) => walk.missed.push(dir),
             Err(Skip::Failed(err)) => self.failures.push(err),
             Err(Skip::Limit) => {
@@ -220,7 +242,7 @@ impl<F: FsView> Bookkeeper<F> {
     /// Ends a walk: one error if the limit was met; what was not found is kept
     /// for the next batch, unless the kernel queue is empty (then no record can
     /// still tell where it went); and the end of its batch, if it had one.
-    pub(super) fn finish_walk(&mut self, walk: Walk, out: &mut Vec<Routed>) {
+    pub(super) fn finish_walk(&mut self, walk: Walk<F::Dir>, out: &mut Vec<Routed>) {
         if let Some(path) = walk.limited {
             let count = self.unwatched.len();
             self.failures.push(self.limit_error(&path, count));
@@ -234,30 +256,35 @@ impl<F: FsView> Bookkeeper<F> {
         }
     }
 
-    /// Lists the newly watched `dir`: reports each entry (if `report`) and queues
-    /// each subdirectory. False if it was gone (deleted since it was opened).
+    /// Goes on listing a newly watched directory, up to `left` entries: reports
+    /// each entry (if `report`) and queues each subdirectory; at the end its
+    /// listing becomes its record. Put back in `walk` if not done; one gone
+    /// (deleted since it was opened) joins `walk.unlisted`.
     fn list_new_dir(
         &mut self,
-        wd: Wd,
-        dir: &F::Dir,
+        mut listing: Listing<F::Dir>,
         report: bool,
-        queue: &mut VecDeque<NewDir>,
+        left: &mut usize,
+        walk: &mut Walk<F::Dir>,
         out: &mut Vec<Routed>,
-    ) -> bool {
-        let entries = match self.fs.list(dir) {
-            Ok(entries) => entries,
-            Err(e) => return !is_gone(&e),
-        };
-        self.record_listing(wd, &entries);
-        for child in entries {
+    ) {
+        let wd = listing.wd;
+        while *left > 0 {
+            let child = match listing.next(&mut self.fs) {
+                Ok(Some(child)) => child,
+                Ok(None) => return self.store_record(wd, listing.into_record()),
+                Err(e) if is_gone(&e) => return walk.unlisted.push((wd, report)),
+                Err(_) => return,
+            };
+            *left -= 1;
             if report && !self.synthesize_create(wd, &child.name, child.is_dir, out) {
                 continue;
             }
             if child.is_dir {
-                queue.push_back(NewDir { parent: wd, name: child.name, report });
+                walk.queue.push_back(NewDir { parent: wd, name: child.name, report });
             }
         }
-        true
+        walk.listing = Some((listing, report));
     }
 
     /// Reports `name` in `wd` with a synthesized `IN_CREATE`, remembering it so

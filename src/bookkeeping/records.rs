@@ -263,6 +263,13 @@ impl DirRecord {
         }
     }
 
+    /// Gives back the spare capacity of a record built entry by entry (a
+    /// record built from a whole listing has none).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.arena.bytes.shrink_to_fit();
+        self.arena.items.shrink_to_fit();
+    }
+
     /// The inode and kind of `name`.
     #[cfg_attr(not(test), expect(dead_code, reason = "the bookkeeping looks up through upsert and remove"))]
     pub(crate) fn get(&self, name: &OsStr) -> Option<(u64, bool)> {
@@ -278,9 +285,16 @@ impl DirRecord {
 
     /// Every entry: name, inode, directory.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&OsStr, u64, bool)> {
-        self.arena.items.iter().filter(|item| item.is_live()).map(|item| {
+        self.iter_from(0).map(|(_, name, ino, dir)| (name, ino, dir))
+    }
+
+    /// The entries from position `from` on, each with the position after it:
+    /// an iteration that stops there goes on from it while the record is unchanged.
+    pub(crate) fn iter_from(&self, from: usize) -> impl Iterator<Item = (usize, &OsStr, u64, bool)> {
+        let items = self.arena.items.iter().enumerate().skip(from);
+        items.filter(|(_, item)| item.is_live()).map(|(i, item)| {
             let (ino, dir) = unpack(item.packed);
-            (OsStr::from_bytes(self.arena.name_of(item)), ino, dir)
+            (i + 1, OsStr::from_bytes(self.arena.name_of(item)), ino, dir)
         })
     }
 

@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use super::{Bookkeeper, Routed, Skip};
 use crate::bookkeeping::watch_table::WatchOptions;
 use crate::kernel::dir_list::Entry;
-use crate::kernel::dir_list::is_gone;
 use crate::kernel::fs_view::FsView;
 use crate::types::error::Error;
 use crate::types::event::{Event, RawEvent, Wd};
@@ -56,50 +55,21 @@ impl<F: FsView> Bookkeeper<F> {
     /// module docs; the async front-ends step it through `walk_step` instead).
     /// A walk or a resync still pending is finished first.
     pub(crate) fn resync(&mut self, out: &mut Vec<Routed>) {
-        while self.walk_step(usize::MAX, out) {}
+        while self.walk_step(super::StepBudget::WHOLE, out) {}
         self.begin_resync(None, out);
-        while self.walk_step(usize::MAX, out) {}
-    }
-
-    /// Lists one directory and reports how it differs from its record. What is
-    /// listed is the directory `wd` watches (opened beneath its root, checked
-    /// against the watch); if its path now names something else, or nothing,
-    /// its watches go.
-    pub(super) fn resync_dir(&mut self, wd: Wd, path: &Path, out: &mut Vec<Routed>) {
-        let listed = self.open_watched(wd, path).and_then(|dir| self.fs.list(&dir));
-        let entries = match listed {
-            Ok(entries) => entries,
-            Err(e) if is_gone(&e) => return self.remove_subtree(wd),
-            Err(_) => return,
-        };
-        let mut old = self.take_record(wd);
-        for e in &entries {
-            match old.remove(&e.name) {
-                None => self.recover_create(wd, e, out),
-                Some((ino, is_dir)) if is_dir != e.is_dir || (ino != 0 && e.ino != 0 && ino != e.ino) => {
-                    self.recover_delete(wd, &e.name, is_dir, out);
-                    self.recover_create(wd, e, out);
-                }
-                Some(_) if e.is_dir => self.ensure_watched(wd, path, &e.name),
-                Some(_) => {}
-            }
-        }
-        for (name, _, is_dir) in old.iter() {
-            self.recover_delete(wd, name, is_dir, out);
-        }
-        self.record_listing(wd, &entries);
+        while self.walk_step(super::StepBudget::WHOLE, out) {}
     }
 
     /// A name the record lacks: a recovered `IN_CREATE`; a directory is watched
     /// (with auto_add) and its entries reported when the resync's queue is worked.
-    fn recover_create(&mut self, wd: Wd, entry: &Entry, out: &mut Vec<Routed>) {
+    pub(super) fn recover_create(&mut self, wd: Wd, entry: &Entry, out: &mut Vec<Routed>) {
         if self.synthesize_create(wd, &entry.name, entry.is_dir, out) && entry.is_dir {
             self.queue_new_dir(wd, &entry.name, true);
         }
     }
 
     /// A name the directory lost: a recovered `IN_DELETE`; a directory's watches go.
-    fn recover_delete(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) {
+    pub(super) fn recover_delete(&mut self, wd: Wd, name: &OsStr, is_dir: bool, out: &mut Vec<Routed>) {
         self.synthesized.forget(wd, name);
         self.unlinked.remember(wd, name, self.batch); // its kernel IN_DELETE may be queued
         self.take_new_dir(wd, name);
@@ -115,7 +85,7 @@ impl<F: FsView> Bookkeeper<F> {
     }
 
     /// A directory known to the record but not watched (its watch was lost): watch it.
-    fn ensure_watched(&mut self, wd: Wd, path: &Path, name: &OsStr) {
+    pub(super) fn ensure_watched(&mut self, wd: Wd, path: &Path, name: &OsStr) {
         let child = path.join(name);
         if self.table.wd_of(&child).is_none() && !self.unwatched.contains_key(&child) {
             self.queue_new_dir(wd, name, false);

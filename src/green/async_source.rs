@@ -65,7 +65,7 @@ impl AsyncSource {
         let owned = wm.as_fd().try_clone_to_owned()?;
         let fd = Async::new(owned)?;
         let mut pipeline = Pipeline::new(wm);
-        pipeline.walk_budget = Some(crate::pipeline::WALK_STEP_DIRS);
+        pipeline.walk_budget = Some(crate::pipeline::WALK_STEP);
         let mut source = AsyncSource { pipeline, fd, stop_wait: None };
         source.set_budget(DEFAULT_BUDGET);
         Ok(source)

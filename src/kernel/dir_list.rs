@@ -9,9 +9,12 @@
 //! with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, or, where the kernel
 //! lacks `openat2`, one `O_NOFOLLOW` component at a time.
 //!
-//! Listings use `getdents64` (rustix's `RawDir`) into one reused buffer: a
-//! listing is `getdents64` until the end and one allocation per entry name,
-//! without libc's `opendir` stream and its `fstat`.
+//! Listings use `getdents64` (rustix's `RawDir`) into one reused buffer, one
+//! allocation per entry name, without libc's `opendir` stream and its `fstat`.
+//! A listing goes a buffer at a time (`DirLister::list_some`): the open fd's
+//! offset carries the position from one call to the next, so the walks in
+//! bounded steps list a huge directory a chunk per step (at most a few hundred
+//! to about 1,300 entries per 32 KiB buffer) instead of whole.
 //! pyinotify counterpart: `os.listdir` / `os.scandir` in the walk (by path).
 
 use std::ffi::{OsStr, OsString};
@@ -101,25 +104,37 @@ impl DirLister {
     /// The entries of the open directory `dir` but `.` and `..`; a symlink to a
     /// directory is not a directory here. A directory deleted since it was
     /// opened answers `ENOENT`.
+    #[cfg(test)]
     pub(crate) fn list(&mut self, dir: BorrowedFd<'_>) -> io::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        while !self.list_some(dir, &mut out)? {}
+        Ok(out)
+    }
+
+    /// Appends to `out` the entries of one `getdents64` buffer of the open
+    /// directory `dir` (as [`DirLister::list`] lists them); true once the end
+    /// is reached. The fd's offset is where the next call goes on: every entry
+    /// of the buffer is taken, so none is lost or repeated between calls.
+    pub(crate) fn list_some(&mut self, dir: BorrowedFd<'_>, out: &mut Vec<Entry>) -> io::Result<bool> {
         if self.buf.len() < BUF_LEN {
             self.buf.resize(BUF_LEN, MaybeUninit::uninit());
         }
-        let mut out = Vec::new();
         let mut iter = RawDir::new(dir, &mut self.buf);
         while let Some(entry) = iter.next() {
             let entry = entry?;
             let name = OsStr::from_bytes(entry.file_name().to_bytes());
-            if name == "." || name == ".." {
-                continue;
+            if name != "." && name != ".." {
+                let is_dir = match entry.file_type() {
+                    FileType::Unknown => is_dir_at(dir, name),
+                    kind => kind == FileType::Directory,
+                };
+                out.push(Entry { name: name.to_owned(), is_dir, ino: entry.ino() });
             }
-            let is_dir = match entry.file_type() {
-                FileType::Unknown => is_dir_at(dir, name),
-                kind => kind == FileType::Directory,
-            };
-            out.push(Entry { name: name.to_owned(), is_dir, ino: entry.ino() });
+            if iter.is_buffer_empty() {
+                return Ok(false); // the next call reads on from the fd's offset
+            }
         }
-        Ok(out)
+        Ok(true)
     }
 }
 

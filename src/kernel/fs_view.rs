@@ -33,7 +33,7 @@ pub(crate) struct Opened<D> {
 /// following a symlink, then watched and listed as that very directory.
 pub(crate) trait FsView {
     /// An open directory (or, for a root, whatever the user named).
-    type Dir;
+    type Dir: std::fmt::Debug;
     /// `inotify_add_watch` by path: for what the user named itself and the
     /// sentinels on their parents, never below a root.
     fn add_watch(&mut self, path: &Path, mask: Mask) -> io::Result<Wd>;
@@ -50,8 +50,17 @@ pub(crate) trait FsView {
     fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<Self::Dir>;
     /// `inotify_add_watch` on the very directory `dir` is.
     fn watch(&mut self, dir: &Self::Dir, mask: Mask) -> io::Result<Wd>;
-    /// The entries of `dir` (symlinks are not followed; `is_dir` is false for them).
-    fn list(&mut self, dir: &Self::Dir) -> io::Result<Vec<Entry>>;
+    /// Appends some entries of `dir` to `out` (one `getdents64` buffer in the
+    /// real seam); true once the listing is complete. Each call goes on where
+    /// the last one on the same `dir` stopped, and every entry is listed once
+    /// (symlinks are not followed; `is_dir` is false for them).
+    fn list_some(&mut self, dir: &Self::Dir, out: &mut Vec<Entry>) -> io::Result<bool>;
+    /// The entries of `dir`, whole (see [`FsView::list_some`]).
+    fn list(&mut self, dir: &Self::Dir) -> io::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        while !self.list_some(dir, &mut out)? {}
+        Ok(out)
+    }
     /// Starts following the watched root `wd`, opened as `dir`, wherever it moves.
     fn pin_root(&mut self, wd: Wd, dir: &Self::Dir);
     /// Stops following `wd`.
@@ -143,12 +152,15 @@ impl FsView for RealFs {
         }
     }
 
-    fn list(&mut self, dir: &DirFd) -> io::Result<Vec<Entry>> {
+    /// A root open by path only (`O_PATH`) is opened again to be listed, and
+    /// listed whole: the steps of walks and resyncs never list such a handle.
+    fn list_some(&mut self, dir: &DirFd, out: &mut Vec<Entry>) -> io::Result<bool> {
         if dir.path_only {
             let fd = dir_list::open_child(dir.fd.as_fd(), OsStr::new("."))?;
-            return self.lister.list(fd.as_fd());
+            while !self.lister.list_some(fd.as_fd(), out)? {}
+            return Ok(true);
         }
-        self.lister.list(dir.fd.as_fd())
+        self.lister.list_some(dir.fd.as_fd(), out)
     }
 
     fn pin_root(&mut self, wd: Wd, dir: &DirFd) {

@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::io;
 
-use crate::bookkeeping::Routed;
+use crate::bookkeeping::{Routed, StepBudget};
 use crate::handlers::process_event::{Flow, ProcessEvent};
 use crate::pipeline::reader::{Coalescer, Reader};
 use crate::watches::watch_manager::WatchManager;
@@ -31,13 +31,25 @@ pub(crate) struct Pipeline {
     pub threshold: usize,
     /// Walk new directories in steps of this many (the async front-ends), not
     /// all at the end of the batch that announced them.
-    pub walk_budget: Option<usize>,
+    pub walk_budget: Option<StepBudget>,
 }
 
-/// How many directories one step of a walk watches and lists in the async
-/// front-ends (a few hundred microseconds on a local disk).
+/// How many directories one step of a walk (or of an overflow resync) begins
+/// in the async front-ends (a few hundred microseconds on a local disk).
 #[cfg(feature = "async")]
 pub(crate) const WALK_STEP_DIRS: usize = 16;
+
+/// How many entries one step of a walk or a resync handles at most in the
+/// async front-ends (each reported, queued or compared with its record), so
+/// that a huge directory is listed over several steps: about a millisecond of
+/// work on a local disk. A step also reads at most one `getdents64` buffer
+/// (32 KiB, up to about 1,300 entries) beyond what it handles, kept for the next.
+#[cfg(feature = "async")]
+pub(crate) const WALK_STEP_ENTRIES: usize = 2048;
+
+/// The budget of one step of a walk or a resync in the async front-ends.
+#[cfg(feature = "async")]
+pub(crate) const WALK_STEP: StepBudget = StepBudget { dirs: WALK_STEP_DIRS, entries: WALK_STEP_ENTRIES };
 
 impl Pipeline {
     pub(crate) fn new(wm: WatchManager) -> Pipeline {

@@ -220,7 +220,7 @@ fn a_resync_in_steps_of_one_directory_reports_what_the_whole_one_does() {
     steps.process(RawEvent { wd: -1, mask: Mask::IN_Q_OVERFLOW, cookie: 0, name: OsStr::new("") }, &mut out);
     steps.start_end_batch(true);
     let mut rounds = 1;
-    while steps.walk_step(1, &mut out) {
+    while steps.walk_step(StepBudget { dirs: 1, entries: usize::MAX }, &mut out) {
         rounds += 1;
         let last = out.last().map(render);
         assert_ne!(last.as_deref(), Some("GW_RESYNC_END "), "the end comes with the last step only");

@@ -103,7 +103,7 @@ fn a_walk_in_steps_of_one_directory_does_what_the_whole_walk_does() {
     );
     steps.start_end_batch(true);
     let mut rounds = 1;
-    while steps.walk_step(1, &mut out) {
+    while steps.walk_step(StepBudget { dirs: 1, entries: usize::MAX }, &mut out) {
         rounds += 1;
     }
     assert_eq!(rounds, 4, "one directory per step: n, a, b, x (the last one ends it)");
