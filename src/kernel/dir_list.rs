@@ -148,7 +148,7 @@ fn is_dir_at(dir: BorrowedFd<'_>, name: &OsStr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
     use std::fs;
     use std::os::unix::fs::DirEntryExt;
 
@@ -193,6 +193,30 @@ mod tests {
         assert_eq!(got.len(), 1002);
         assert_eq!(got, std_listing(&dir));
         assert!(!got[&b"link-to-dir"[..]].0, "a symlink is not followed");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_listing_in_chunks_lists_each_entry_once_with_other_work_in_between() {
+        let dir = scratch("chunks");
+        fs::create_dir(dir.join("big")).unwrap();
+        let names: BTreeSet<String> = (0..3000).map(|i| format!("{i:05}-{}", "y".repeat(40))).collect();
+        names.iter().for_each(|n| fs::write(dir.join("big").join(n), b"").unwrap());
+        let fd = open(&dir.join("big")).unwrap();
+        let mut lister = DirLister::default();
+        let (mut out, mut chunks) = (Vec::new(), 0);
+        while !lister.list_some(fd.as_fd(), &mut out).unwrap() {
+            chunks += 1;
+            // Between two chunks: another listing through the same buffer, and a new name.
+            assert_eq!(listing(&mut lister, &dir).len(), 1);
+            fs::write(dir.join("big").join(format!("new-{chunks}")), b"").unwrap();
+        }
+        assert!(chunks >= 2, "3,000 entries of 46-byte names take several 32 KiB buffers: {chunks}");
+        let got: Vec<String> = out.iter().map(|e| e.name.to_str().unwrap().to_owned()).collect();
+        let unique: BTreeSet<&String> = got.iter().collect();
+        assert_eq!(unique.len(), got.len(), "no name twice");
+        let old: BTreeSet<String> = got.into_iter().filter(|n| !n.starts_with("new-")).collect();
+        assert_eq!(old, names, "every name there all along, once");
         fs::remove_dir_all(&dir).unwrap();
     }
 

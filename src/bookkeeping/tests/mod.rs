@@ -7,7 +7,8 @@
 //!
 //! This file holds the harness; each child file one rule (or one part of the
 //! bookkeeping): `paths`, `move_pairs`, `new_dirs`, `filters`, `ignored`,
-//! `roots`, `walks`, `recovery`.
+//! `roots`, `walks`, `recovery`, `steps` (walks and resyncs a chunk of
+//! entries at a time).
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -26,6 +27,7 @@ mod new_dirs;
 mod paths;
 mod recovery;
 mod roots;
+mod steps;
 mod walks;
 
 const fn or(a: Mask, b: Mask) -> Mask {
