@@ -1,7 +1,9 @@
 //! Walks in bounded steps on the async core: a 5,000-directory tree (5,051
 //! directories) moved into a recursive auto_add watch is watched and reported
 //! whole, and the overflow resync of such a tree reports every lost name once,
-//! while a 2 ms timer task on the same thread keeps its turns. The timer's
+//! while a 2 ms timer task on the same thread keeps its turns. So does one
+//! directory of 20,000 files, listed a chunk of entries per step: new, moved
+//! in, or left unread by an overflow and resynced. The timer's
 //! longest gap is printed (run with `--nocapture`; the figure to publish comes
 //! from a release build: `cargo test --release --test green walk_steps:: -- --nocapture`);
 //! speed targets are not asserted in tests.
@@ -123,18 +125,104 @@ fn an_overflow_resync_of_a_large_tree_goes_in_steps_and_reports_each_name_once()
     let rec = Recorder::new();
     let resynced = || rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END);
     let longest = with_a_timer(&wm, &rec, || {}, resynced);
+    assert!(rec.events().iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
+    assert_each_once(&rec, &leaf, &names);
+    eprintln!(
+        "an overflow resync of {} directories: the {TICK:?} timer's longest gap was {:.1} ms",
+        1 + TOP + TOP * PER,
+        longest.as_secs_f64() * 1000.0
+    );
+}
+
+/// Asserts that `rec` holds one `IN_CREATE` for each of `names` in `dir`, and no other.
+fn assert_each_once(rec: &Recorder, dir: &Path, names: &[String]) {
     let events = rec.events();
-    assert!(events.iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
     let mut counts: HashMap<PathBuf, usize> = HashMap::new();
     for e in events.iter().filter(|e| e.mask() == Mask::IN_CREATE) {
         *counts.entry(e.pathname().into_owned()).or_default() += 1;
     }
-    let wrong: Vec<_> = names.iter().map(|n| leaf.join(n)).filter(|p| counts.get(p) != Some(&1)).take(5).collect();
+    let wrong: Vec<_> = names.iter().map(|n| dir.join(n)).filter(|p| counts.get(p) != Some(&1)).take(5).collect();
     assert!(wrong.is_empty(), "not reported exactly once (first 5): {wrong:?}");
-    assert_eq!(counts.len(), LOST, "nothing else was reported");
+    assert_eq!(counts.len(), names.len(), "nothing else was reported");
+}
+
+/// `LOST` names of files, one directory's worth.
+fn lost_names() -> Vec<String> {
+    (0..LOST).map(|i| format!("file-{i:05}")).collect()
+}
+
+/// How many `IN_CREATE`s of files `rec` holds.
+fn file_creates(rec: &Recorder) -> usize {
+    rec.events().iter().filter(|e| e.mask() == Mask::IN_CREATE).count()
+}
+
+#[test]
+fn a_new_directory_of_20000_files_is_listed_in_steps_and_each_file_reported_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = fs::canonicalize(tmp.path()).unwrap();
+    let wm = WatchManager::new().unwrap();
+    wm.add_watch(&w, Mask::IN_CREATE).rec(true).auto_add(true).apply().unwrap();
+    let n = w.join("n");
+    fs::create_dir(&n).unwrap(); // its IN_CREATE waits in the kernel queue…
+    let names = lost_names();
+    crate::async_common::touch_all(&n, names.iter().cloned()); // …and its files, unwatched yet, make none
+    let rec = Recorder::new();
+    let longest = with_a_timer(&wm, &rec, || {}, || file_creates(&rec) >= LOST);
+    assert_eq!(wm.len(), 2, "the new directory is watched");
+    assert_each_once(&rec, &n, &names);
     eprintln!(
-        "an overflow resync of {} directories: the {TICK:?} timer's longest gap was {:.1} ms",
-        1 + TOP + TOP * PER,
+        "a new directory of {LOST} files listed by auto_add: the {TICK:?} timer's longest gap was {:.1} ms",
+        longest.as_secs_f64() * 1000.0
+    );
+}
+
+#[test]
+fn a_directory_of_20000_files_moved_in_is_listed_in_steps_and_each_file_reported_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = fs::canonicalize(tmp.path()).unwrap();
+    let (w, staged) = (top.join("w"), top.join("m"));
+    fs::create_dir_all(staged.join("sub")).unwrap();
+    fs::create_dir(&w).unwrap();
+    let names = lost_names();
+    crate::async_common::touch_all(&staged, names.iter().cloned());
+    let wm = WatchManager::new().unwrap();
+    wm.set_recovery(true);
+    wm.add_watch(&w, Mask::IN_CREATE | Mask::IN_MOVED_TO).rec(true).auto_add(true).apply().unwrap();
+    let rec = Recorder::new();
+    let start = || fs::rename(&staged, w.join("m")).unwrap();
+    let longest = with_a_timer(&wm, &rec, start, || file_creates(&rec) >= LOST);
+    assert_eq!(wm.len(), 3, "m and m/sub watched");
+    assert_each_once(&rec, &w.join("m"), &names);
+    let named: usize = names.iter().map(String::len).sum();
+    assert!(wm.recovery_bytes() > named, "m's record holds every name: {} bytes", wm.recovery_bytes());
+    eprintln!(
+        "a directory of {LOST} files moved in: the {TICK:?} timer's longest gap was {:.1} ms",
+        longest.as_secs_f64() * 1000.0
+    );
+}
+
+#[test]
+fn an_overflow_resync_of_one_directory_of_20000_files_goes_in_steps() {
+    let Some(limit) = greenwatch::limits::read("max_queued_events").ok().filter(|l| *l < LOST as u64) else {
+        eprintln!("skipped: fs.inotify.max_queued_events is {LOST} or more: the files would not overflow it");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let w = fs::canonicalize(tmp.path()).unwrap();
+    let big = w.join("big");
+    fs::create_dir(&big).unwrap();
+    let wm = WatchManager::new().unwrap();
+    wm.set_recovery(true);
+    wm.add_watch(&w, Mask::IN_CREATE).rec(true).auto_add(true).apply().unwrap();
+    let names = lost_names();
+    crate::async_common::touch_all(&big, names.iter().cloned()); // nobody reads: the queue overflows
+    let rec = Recorder::new();
+    let resynced = || rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END);
+    let longest = with_a_timer(&wm, &rec, || {}, resynced);
+    assert!(rec.events().iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
+    assert_each_once(&rec, &big, &names);
+    eprintln!(
+        "an overflow resync of one directory of {LOST} files: the {TICK:?} timer's longest gap was {:.1} ms",
         longest.as_secs_f64() * 1000.0
     );
 }

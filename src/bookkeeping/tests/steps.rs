@@ -92,7 +92,7 @@ fn a_walk_of_big_new_directories_in_steps_of_entries_does_what_the_whole_walk_do
             bk.fs.add(p);
         }
     };
-    // n is new (its content is reported), m moved in (only watched, below it).
+    // n is new, m moved in from outside (unpaired): what both hold is reported.
     same_in_steps(&[], change, |bk| vec![(wd(bk, "/w"), CREATE_DIR, "n"), (wd(bk, "/w"), TO_DIR, "m")]);
 }
 
