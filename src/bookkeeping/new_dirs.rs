@@ -259,7 +259,8 @@ impl<F: FsView> Bookkeeper<F> {
     /// Goes on listing a newly watched directory, up to `left` entries: reports
     /// each entry (if `report`) and queues each subdirectory; at the end its
     /// listing becomes its record. Put back in `walk` if not done; one gone
-    /// (deleted since it was opened) joins `walk.unlisted`.
+    /// (deleted since it was opened) joins `walk.unlisted`; one whose watch was
+    /// removed between two steps is dropped.
     fn list_new_dir(
         &mut self,
         mut listing: Listing<F::Dir>,
@@ -269,6 +270,9 @@ impl<F: FsView> Bookkeeper<F> {
         out: &mut Vec<Routed>,
     ) {
         let wd = listing.wd;
+        if self.table.get(wd).is_none() {
+            return;
+        }
         while *left > 0 {
             let child = match listing.next(&mut self.fs) {
                 Ok(Some(child)) => child,

@@ -145,13 +145,14 @@ impl<F: FsView> Bookkeeper<F> {
     /// Goes on comparing `rd` with its record, up to `left` names; `None`
     /// once it is done. A directory gone meanwhile loses its watches; one that
     /// fails otherwise keeps, as its record, what was listed and what was not
-    /// compared yet.
+    /// compared yet; one whose watch was removed between two steps is dropped.
     fn resync_some(
         &mut self,
         mut rd: ResyncDir<F::Dir>,
         left: &mut usize,
         out: &mut Vec<Routed>,
     ) -> Option<ResyncDir<F::Dir>> {
+        self.table.get(rd.listing.wd)?;
         while *left > 0 {
             if rd.gone_from.is_some() {
                 return self.report_gone(rd, left, out);

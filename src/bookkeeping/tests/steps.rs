@@ -134,3 +134,24 @@ fn a_directory_gone_half_way_through_its_resync_loses_its_watches() {
     assert_eq!(watches(&bk), ["/w"], "/w/big and what is below it dropped");
     assert!(!out.iter().any(|r| r.event.mask().contains(Mask::IN_DELETE)), "nothing reported deleted");
 }
+
+#[test]
+fn a_listing_whose_watch_is_removed_between_two_steps_goes_no_further() {
+    let mut bk = bookkeeper_watching(&[], Mask::ALL_EVENTS, true);
+    bk.fs.chunk = Some(1);
+    for i in 0..6 {
+        bk.fs.add(&format!("/w/n/f{i}"));
+    }
+    let mut out = Vec::new();
+    bk.process(RawEvent { wd: wd(&bk, "/w"), mask: CREATE_DIR, cookie: 0, name: OsStr::new("n") }, &mut out);
+    bk.start_end_batch(true);
+    let budget = StepBudget { dirs: 16, entries: 2 };
+    assert!(bk.walk_step(budget, &mut out));
+    bk.remove_subtree(wd(&bk, "/w/n")); // what rm_watch does between two steps
+    let calls = bk.fs.list_calls;
+    while bk.walk_step(budget, &mut out) {}
+    assert_eq!(bk.fs.list_calls, calls, "not listed further");
+    let got: Vec<String> = out.iter().map(render).collect();
+    assert_eq!(got, ["IN_CREATE|IN_ISDIR /w/n", "IN_CREATE /w/n/f0", "IN_CREATE /w/n/f1"]);
+    assert!(bk.records.is_empty() || records(&bk).iter().all(|(p, _)| p == "/w"), "no record for /w/n");
+}
