@@ -167,13 +167,11 @@ fn a_new_directory_of_20000_files_is_listed_in_steps_and_each_file_reported_once
     let names = lost_names();
     crate::async_common::touch_all(&n, names.iter().cloned()); // …and its files, unwatched yet, make none
     let rec = Recorder::new();
-    let longest = with_a_timer(&wm, &rec, || {}, || file_creates(&rec) >= LOST);
+    // The walk may be over before the timer's gap is measured: the figure of
+    // a huge directory walked comes from the moved-in one below.
+    let _ = with_a_timer(&wm, &rec, || {}, || file_creates(&rec) >= LOST);
     assert_eq!(wm.len(), 2, "the new directory is watched");
     assert_each_once(&rec, &n, &names);
-    eprintln!(
-        "a new directory of {LOST} files listed by auto_add: the {TICK:?} timer's longest gap was {:.1} ms",
-        longest.as_secs_f64() * 1000.0
-    );
 }
 
 #[test]
