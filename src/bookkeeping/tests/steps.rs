@@ -39,8 +39,11 @@ fn names(step: &[String]) -> BTreeSet<&str> {
     step.iter().filter(|e| !e.starts_with("GW_RESYNC")).map(|e| e.rsplit(' ').next().unwrap()).collect()
 }
 
+/// A record's entries: name, inode, directory.
+type Entries = Vec<(OsString, u64, bool)>;
+
 /// Every record `bk` keeps, by path: its entries, sorted.
-fn records(bk: &Bookkeeper<FakeFs>) -> Vec<(String, Vec<(OsString, u64, bool)>)> {
+fn records(bk: &Bookkeeper<FakeFs>) -> Vec<(String, Entries)> {
     let mut all: Vec<_> = bk
         .records
         .iter()
@@ -54,7 +57,10 @@ fn records(bk: &Bookkeeper<FakeFs>) -> Vec<(String, Vec<(OsString, u64, bool)>)>
     all
 }
 
-/// Runs `change` and then `records` on a fresh bookkeeper (recovery on) over
+/// One kernel record, without a cookie.
+type Rec3 = (Wd, Mask, &'static str);
+
+/// Runs `change` and then the records `records_of` gives on a fresh bookkeeper (recovery on) over
 /// `tree`: once whole, then in steps for each chunk size and entry budget
 /// from 1 to 3 (and 1 or 16 directories), checking each stepped run against
 /// the whole one and each step against its budget.
@@ -79,8 +85,6 @@ fn same_in_steps(tree: &[&str], change: fn(&mut Bookkeeper<FakeFs>), records_of:
         assert_eq!(records(&bk), records(&whole), "{case}");
     }
 }
-
-type Rec3 = (Wd, Mask, &'static str);
 
 #[test]
 fn a_walk_of_big_new_directories_in_steps_of_entries_does_what_the_whole_walk_does() {
