@@ -37,6 +37,8 @@ pub(crate) struct FakeFs {
     pub chunk: Option<usize>,
     /// How many `list_some` calls were made.
     pub list_calls: usize,
+    /// How many entries `list_some` calls handed out.
+    pub listed: usize,
 }
 
 /// An open directory of the fake: its path, and the last name a listing
@@ -158,8 +160,10 @@ impl FsView for FakeFs {
         Ok(Opened { dir: FakeDir::new(path), is_dir, is_link: false })
     }
 
+    /// `.` opens `parent` again (as a root open by path only is, to be listed).
     fn open_child(&mut self, parent: &FakeDir, name: &OsStr) -> io::Result<FakeDir> {
-        self.open_dir(&parent.path.join(name))
+        let path = if name == "." { parent.path.clone() } else { parent.path.join(name) };
+        self.open_dir(&path)
     }
 
     fn open_beneath(&mut self, root: Wd, rel: &Path) -> io::Result<FakeDir> {
@@ -193,6 +197,7 @@ impl FsView for FakeFs {
         let start = out.len();
         out.extend(left.by_ref().take(self.chunk.unwrap_or(usize::MAX)).map(entry));
         let end = left.next().is_none();
+        self.listed += out.len() - start;
         if let Some(last) = out[start..].last() {
             *dir.listed_up_to.borrow_mut() = Some(last.name.clone());
         }

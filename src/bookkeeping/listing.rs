@@ -1,8 +1,9 @@
 //! A directory listed a chunk at a time, for the walks and resyncs in steps.
 //!
-//! A step of a walk (see `new_dirs.rs`) or of a resync (see `resync.rs`) is
-//! bounded in entries as well as in directories: one huge directory is handled
-//! over several steps. The listing under way keeps its open directory (whose fd
+//! A step of a walk (auto_add, see `new_dirs.rs`; recursive `add_watch`, see
+//! `tree_walk.rs`) or of a resync (see `resync.rs`) is bounded in entries as
+//! well as in directories: one huge directory is handled over several steps.
+//! The listing under way keeps its open directory (whose fd
 //! offset is where the next `getdents64` goes on), the rest of the last chunk
 //! read, and the record it builds entry by entry for overflow recovery, which
 //! becomes the directory's record once the listing is complete.
@@ -73,6 +74,11 @@ impl<D> Listing<D> {
     /// The record of what was handed out (`None` if none was kept).
     pub(crate) fn into_record(self) -> Option<DirRecord> {
         self.record
+    }
+
+    /// The open directory, and the record of what was handed out.
+    pub(crate) fn into_parts(self) -> (D, Option<DirRecord>) {
+        (self.dir, self.record)
     }
 }
 

@@ -48,6 +48,7 @@ mod recovery;
 mod resync;
 pub(crate) mod roots;
 pub(crate) mod tree;
+mod tree_walk;
 pub(crate) mod watch_table;
 pub(crate) mod wd_hash;
 

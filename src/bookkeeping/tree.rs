@@ -1,17 +1,13 @@
-//! Adding, updating and removing watches: the recursive walk, exclusions, results per path.
+//! Adding, updating and removing watches: what becomes of each path given to
+//! `add_watch` ([`Outcome`]), `update_watch` and `rm_watch`. The recursive
+//! walk that adds a tree, whole for `AddWatch::apply` or in bounded steps
+//! (directories and entries) for `AddWatch::apply_async`, is in `tree_walk.rs`.
 //!
 //! I/O goes through [`FsView`], like the rest of the bookkeeping.
 //! pyinotify counterpart: `WatchManager.add_watch`, `update_watch`, `rm_watch`.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
 use crate::bookkeeping::Bookkeeper;
-use crate::bookkeeping::Skip;
-use crate::bookkeeping::watch_table::{WatchOptions, kernel_mask};
 use crate::handlers::shared_handler::SharedHandler;
-use crate::kernel::dir_list::is_gone;
 use crate::kernel::fs_view::FsView;
 use crate::types::error::{Error, ErrorKind, Result};
 use crate::types::event::Wd;
@@ -74,185 +70,7 @@ impl Outcome {
     }
 }
 
-/// A recursive `add_watch` walk below one root, resumable in steps (see
-/// [`Bookkeeper::tree_step`]): it holds the open directories of the branch
-/// being walked, one per level.
-#[derive(Debug)]
-pub(crate) struct TreeWalk<D> {
-    root: PathBuf,
-    options: WatchOptions,
-    stack: Vec<Frame<D>>,
-    limited: Option<PathBuf>,
-}
-
-/// Appends the failure of `path` (the error names it); `None`.
-fn failed<T>(out: &mut Vec<(Arc<Path>, Outcome)>, path: &Path, e: std::io::Error) -> Option<T> {
-    out.push((Arc::from(path), Outcome::Failed(Error::from_io(e, path))));
-    None
-}
-
-/// A directory of a walk that was listed and whose subdirectories are being
-/// walked: its open handle (the parent of the next), its path and what is left.
-/// A walk holds one per level, so its open fds are bounded by the tree's depth.
-#[derive(Debug)]
-struct Frame<D> {
-    dir: D,
-    path: Arc<Path>,
-    subdirs: std::vec::IntoIter<OsString>,
-}
-
 impl<F: FsView> Bookkeeper<F> {
-    /// Watches `root` (and, with `rec`, every directory below it), appending one
-    /// outcome per path. `root` is opened once (following a symlink it may be,
-    /// unless the mask has `IN_DONT_FOLLOW`); below it nothing is followed (see
-    /// [`Bookkeeper::tree_step`]). Directories that vanish during the walk are
-    /// skipped. Once the watch limit (or the cap) is met, the rest of the walk
-    /// only lists directories, into the unwatched list, and one error (with
-    /// their count) is appended at the end.
-    pub(crate) fn add_tree(&mut self, root: &Path, options: &WatchOptions, out: &mut Vec<(Arc<Path>, Outcome)>) {
-        if let Some(mut walk) = self.start_tree(root, options, out) {
-            while !self.tree_step(&mut walk, usize::MAX, out) {}
-        }
-    }
-
-    /// [`Bookkeeper::add_tree`] up to the walk below the root, which it returns
-    /// (if `rec` and the root is a directory) for [`Bookkeeper::tree_step`].
-    pub(crate) fn start_tree(
-        &mut self,
-        root: &Path,
-        options: &WatchOptions,
-        out: &mut Vec<(Arc<Path>, Outcome)>,
-    ) -> Option<TreeWalk<F::Dir>> {
-        let options = WatchOptions { recovery: self.recovery, ..options.clone() };
-        self.limit_hit = false;
-        let follow = !options.mask.contains(Mask::IN_DONT_FOLLOW);
-        let opened = match self.fs.open_root(root, follow) {
-            Ok(o) => o,
-            Err(e) => return failed(out, root, e),
-        };
-        let is_dir = opened.is_dir;
-        if is_dir && options.filter.as_ref().is_some_and(|f| f.matches(root)) {
-            out.push((Arc::from(root), Outcome::Excluded));
-            return None;
-        }
-        let mask = kernel_mask(&options, is_dir);
-        let added = if opened.is_link { self.fs.add_watch(root, mask) } else { self.fs.watch(&opened.dir, mask) };
-        let wd = match added {
-            Ok(wd) => wd,
-            Err(e) => return failed(out, root, e),
-        };
-        self.insert_watch(wd, root, is_dir, true, options.clone());
-        self.fs.pin_root(wd, &opened.dir);
-        self.guard_root(wd);
-        out.push((Arc::from(root), Outcome::Added(wd)));
-        if !(options.rec && is_dir) {
-            if is_dir {
-                self.record_dir(wd, &opened.dir);
-            }
-            self.limit_hit = false;
-            return None;
-        }
-        let stack = self.list_frame(opened.dir, Arc::from(root), Some(wd), out).into_iter().collect();
-        Some(TreeWalk { root: root.to_path_buf(), options, stack, limited: None })
-    }
-
-    /// Up to `budget` directories of a depth-first walk below a root, in
-    /// listing order: each subdirectory is opened relative to its parent's
-    /// handle without following a symlink, watched as that very directory, then
-    /// listed through it. True when the walk is done.
-    pub(crate) fn tree_step(
-        &mut self,
-        walk: &mut TreeWalk<F::Dir>,
-        budget: usize,
-        out: &mut Vec<(Arc<Path>, Outcome)>,
-    ) -> bool {
-        let mut done = 0;
-        while let Some(top) = walk.stack.last_mut() {
-            if done == budget {
-                return false;
-            }
-            let Some(name) = top.subdirs.next() else {
-                walk.stack.pop();
-                continue;
-            };
-            done += 1;
-            let path = top.path.join(&name);
-            if walk.options.filter.as_ref().is_some_and(|f| f.matches(&path)) {
-                out.push((Arc::from(path), Outcome::Excluded));
-                continue;
-            }
-            let child = match self.fs.open_child(&top.dir, &name) {
-                Ok(child) => child,
-                Err(e) if is_gone(&e) => continue,
-                Err(e) => {
-                    failed::<()>(out, &path, e);
-                    continue;
-                }
-            };
-            let Some((path, wd)) = self.watch_in_walk(&child, path, walk, out) else { continue };
-            walk.stack.extend(self.list_frame(child, path, wd, out));
-        }
-        if let Some(first) = walk.limited.take() {
-            let count = self.unwatched.keys().filter(|p| p.starts_with(&walk.root)).count();
-            out.push((Arc::from(first.as_path()), Outcome::Failed(self.limit_error(&first, count))));
-        }
-        self.limit_hit = false;
-        true
-    }
-
-    /// Watches `child` for a tree walk: its path and wd, or no wd past the
-    /// limit (it is listed all the same); `None` if it is not to be walked.
-    fn watch_in_walk(
-        &mut self,
-        child: &F::Dir,
-        path: PathBuf,
-        walk: &mut TreeWalk<F::Dir>,
-        out: &mut Vec<(Arc<Path>, Outcome)>,
-    ) -> Option<(Arc<Path>, Option<Wd>)> {
-        match self.watch_opened(child, &path, walk.options.clone()) {
-            Ok((wd, _)) => {
-                let path = self.table.get(wd).map_or_else(|| Arc::from(path), |e| e.path.clone());
-                out.push((path.clone(), Outcome::Added(wd)));
-                Some((path, Some(wd)))
-            }
-            Err(Skip::Gone) => None,
-            Err(Skip::Failed(err)) => {
-                out.push((Arc::from(path), Outcome::Failed(err)));
-                None
-            }
-            Err(Skip::Limit) => {
-                walk.limited.get_or_insert_with(|| path.clone());
-                self.unwatched.insert(path.clone(), walk.options.clone());
-                Some((Arc::from(path), None))
-            }
-        }
-    }
-
-    /// Lists `dir` at `path`; the listing becomes the record of its watch `wd`,
-    /// if any. A frame if it has subdirectories; none if it has none or vanished.
-    fn list_frame(
-        &mut self,
-        dir: F::Dir,
-        path: Arc<Path>,
-        wd: Option<Wd>,
-        out: &mut Vec<(Arc<Path>, Outcome)>,
-    ) -> Option<Frame<F::Dir>> {
-        match self.fs.list(&dir) {
-            Ok(entries) => {
-                if let Some(wd) = wd {
-                    self.record_listing(wd, &entries);
-                }
-                let subdirs: Vec<OsString> = entries.into_iter().filter(|e| e.is_dir).map(|e| e.name).collect();
-                (!subdirs.is_empty()).then(|| Frame { dir, path, subdirs: subdirs.into_iter() })
-            }
-            Err(e) if is_gone(&e) => None,
-            Err(e) => {
-                out.push((path.clone(), Outcome::Failed(Error::from_io(e, &*path))));
-                None
-            }
-        }
-    }
-
     /// Changes what watch `wd` (and, with `rec`, every watch below it) reports.
     /// A mask with `IN_MASK_ADD` adds to the current one; otherwise it replaces it.
     pub(crate) fn update(&mut self, wd: Wd, change: &Update, rec: bool) -> Vec<(Wd, Result<()>)> {

@@ -8,6 +8,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[cfg(feature = "async")]
+use crate::bookkeeping::StepBudget;
 use crate::bookkeeping::filter::ExcludeFilter;
 use crate::bookkeeping::tree::Outcome;
 use crate::bookkeeping::watch_table::WatchOptions;
@@ -21,9 +23,12 @@ use crate::watches::add_results::AddResults;
 use crate::watches::paths::{WatchPaths, normalize};
 use crate::watches::watch_manager::WatchManager;
 
-/// How many directories one step of [`AddWatch::apply_async`] watches.
+/// How much one step of [`AddWatch::apply_async`] does: at most 32
+/// directories begun (opened, watched and listed) and as many entries listed
+/// as a step of the notifier's walks, so a huge directory is listed over
+/// several steps.
 #[cfg(feature = "async")]
-const ASYNC_WALK_STEP: usize = 32;
+const ASYNC_WALK_STEP: StepBudget = StepBudget { dirs: 32, entries: crate::pipeline::WALK_STEP_ENTRIES };
 
 impl WatchManager {
     /// Starts adding watches on one path or several (a `&str`, `Path`, `Vec`,
@@ -204,10 +209,11 @@ impl AddWatch<'_> {
     }
 
     /// [`AddWatch::apply`] for async code (feature `async`): a recursive walk proceeds in bounded
-    /// steps (a few dozen directories each), releasing the watch manager's lock
-    /// and yielding to the executor between them, so a large tree does not hold
-    /// the thread (or a notifier running on the same manager). The result is the
-    /// same as `apply`'s.
+    /// steps (at most 32 directories and 1,024 entries each, a huge directory
+    /// being listed a chunk at a time over several steps), releasing the watch
+    /// manager's lock and yielding to the executor between them, so a large
+    /// tree, or a huge directory in it, does not hold the thread (or a notifier
+    /// running on the same manager). The result is the same as `apply`'s.
     ///
     /// # Errors
     ///

@@ -3,10 +3,11 @@
 //! whole, and the overflow resync of such a tree reports every lost name once,
 //! while a 2 ms timer task on the same thread keeps its turns. So does one
 //! directory of 20,000 files, listed a chunk of entries per step: new, moved
-//! in, or left unread by an overflow and resynced. The timer's
-//! longest gap is printed (run with `--nocapture`; the figure to publish comes
-//! from a release build: `cargo test --release --test green walk_steps:: -- --nocapture`);
-//! speed targets are not asserted in tests.
+//! in, left unread by an overflow and resynced, or in a tree added by
+//! `AddWatch::apply_async`. The timer's longest gap is printed (run with
+//! `--nocapture`; the figure to publish comes from a release build:
+//! `cargo test --release --test green walk_steps:: -- --nocapture`); speed
+//! targets are not asserted in tests.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -223,4 +224,52 @@ fn an_overflow_resync_of_one_directory_of_20000_files_goes_in_steps() {
         "an overflow resync of one directory of {LOST} files: the {TICK:?} timer's longest gap was {:.1} ms",
         longest.as_secs_f64() * 1000.0
     );
+}
+
+/// Awaits `walk`, counting its polls: it gave the thread back one time fewer.
+async fn counting_polls<T>(walk: impl Future<Output = T>) -> (T, usize) {
+    let mut walk = std::pin::pin!(walk);
+    let mut polls = 0;
+    let out = future::poll_fn(|cx| {
+        polls += 1;
+        walk.as_mut().poll(cx)
+    })
+    .await;
+    (out, polls)
+}
+
+#[test]
+fn apply_async_adds_a_tree_holding_20000_files_in_one_directory_in_steps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = fs::canonicalize(tmp.path()).unwrap();
+    let big = w.join("big");
+    for sub in ["big/a", "big/b/c", "big/d", "z"] {
+        fs::create_dir_all(w.join(sub)).unwrap();
+    }
+    let names = lost_names();
+    crate::async_common::touch_all(&big, names.iter().cloned());
+    let wm = WatchManager::new().unwrap();
+    wm.set_recovery(true); // the listing becomes big's record too
+    let (timer, longest, stop_timer) = ticking();
+    let add = async {
+        async_io::Timer::after(Duration::from_millis(20)).await; // the timer has started
+        longest.set(Duration::ZERO);
+        let adding = wm.add_watch(&w, Mask::IN_CREATE).rec(true).apply_async();
+        let (added, polls) = counting_polls(adding).await;
+        stop_timer.set(true);
+        (added.unwrap(), polls)
+    };
+    let ex = LocalExecutor::new();
+    let ((added, polls), ()) = smol::block_on(within(Duration::from_secs(120), ex.run(future::zip(add, timer))));
+    eprintln!(
+        "apply_async of a tree holding {LOST} files in one directory: {polls} polls, the {TICK:?} timer's longest gap was {:.1} ms",
+        longest.get().as_secs_f64() * 1000.0
+    );
+    assert_eq!(added.watched(), 7, "w, big, big/a, big/b, big/b/c, big/d and z");
+    assert_eq!(wm.len(), 7, "every directory watched");
+    let named: usize = names.iter().map(String::len).sum();
+    assert!(wm.recovery_bytes() > named, "big's record holds every name: {} bytes", wm.recovery_bytes());
+    // At most 1,024 entries a step: 20,000 of them take 20 steps, each
+    // followed by a yield; listed whole, they took one.
+    assert!(polls > 10, "the walk gave the thread back between chunks of big's listing: {polls} polls");
 }

@@ -8,7 +8,7 @@
 //! This file holds the harness; each child file one rule (or one part of the
 //! bookkeeping): `paths`, `move_pairs`, `new_dirs`, `filters`, `ignored`,
 //! `roots`, `walks`, `recovery`, `steps` (walks and resyncs a chunk of
-//! entries at a time).
+//! entries at a time), `tree_steps` (the recursive `add_watch` walk so).
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -28,6 +28,7 @@ mod paths;
 mod recovery;
 mod roots;
 mod steps;
+mod tree_steps;
 mod walks;
 
 const fn or(a: Mask, b: Mask) -> Mask {

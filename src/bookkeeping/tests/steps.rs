@@ -40,10 +40,10 @@ fn names(step: &[String]) -> BTreeSet<&str> {
 }
 
 /// A record's entries: name, inode, directory.
-type Entries = Vec<(OsString, u64, bool)>;
+pub(super) type Entries = Vec<(OsString, u64, bool)>;
 
 /// Every record `bk` keeps, by path: its entries, sorted.
-fn records(bk: &Bookkeeper<FakeFs>) -> Vec<(String, Entries)> {
+pub(super) fn records(bk: &Bookkeeper<FakeFs>) -> Vec<(String, Entries)> {
     let mut all: Vec<_> = bk
         .records
         .iter()

@@ -124,7 +124,7 @@ fn a_tree_walk_in_steps_of_one_directory_adds_what_the_whole_walk_adds() {
     let mut out = Vec::new();
     let mut walk = steps.start_tree(Path::new("/w"), &options, &mut out).unwrap();
     let mut rounds = 1;
-    while !steps.tree_step(&mut walk, 1, &mut out) {
+    while !steps.tree_step(&mut walk, StepBudget { dirs: 1, entries: usize::MAX }, &mut out) {
         rounds += 1;
     }
     assert_eq!(rounds, 5, "a, x, y, b, then the end");
