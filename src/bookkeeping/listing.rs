@@ -21,6 +21,10 @@ use crate::kernel::dir_list::Entry;
 use crate::kernel::fs_view::FsView;
 use crate::types::event::Wd;
 
+/// The wd a [`Listing`] of a directory left unwatched (past the watch limit)
+/// carries: no watch has it, and such a listing keeps no record.
+pub(crate) const NO_WATCH: Wd = -1;
+
 /// How much one step of a walk or a resync may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StepBudget {

@@ -35,6 +35,7 @@ use crate::types::event::{Event, RawEvent, Wd};
 use crate::types::mask::Mask;
 
 mod ahead;
+mod collect;
 pub(crate) mod failures;
 #[cfg(test)]
 pub(crate) mod fake_fs;

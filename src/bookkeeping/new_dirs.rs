@@ -19,7 +19,10 @@
 //! before the next one is begun; each entry is reported and each subdirectory
 //! queued as its chunk is handled, in listing order, and the listing becomes
 //! the directory's record once complete. So one huge new directory is spread
-//! over several steps, with the same events in the same order.
+//! over several steps, with the same events in the same order. A directory
+//! the watch limit (or the cap) leaves unwatched has its subtree collected
+//! into the unwatched list in the same steps (see `collect.rs`), before the
+//! next queued directory is taken.
 //!
 //! Memory: the queue holds one entry (the parent's wd and a name, about 50
 //! bytes) per directory found and not yet walked. Breadth first, that is at
@@ -35,6 +38,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::collect::Collect;
 use super::listing::{Listing, StepBudget};
 use super::{Bookkeeper, Routed};
 use crate::bookkeeping::watch_table::{WatchEntry, WatchOptions, kernel_mask};
@@ -59,6 +63,9 @@ pub(crate) struct NewDir {
 /// `Bookkeeper::walk_step`): what is left to do and what it found so far.
 #[derive(Debug)]
 pub(crate) struct Walk<D> {
+    /// The subtree of a directory the limit left unwatched, being collected
+    /// into the unwatched list: it is finished before the next one is begun.
+    collect: Option<Collect<D>>,
     /// The directory being listed, and whether its entries are reported: it
     /// is finished before the next one is begun.
     listing: Option<(Listing<D>, bool)>,
@@ -167,12 +174,22 @@ impl<F: FsView> Bookkeeper<F> {
         let mut relist = std::mem::take(&mut self.unlisted);
         relist.reverse(); // popped from the end, in order
         let queue = self.new_dirs.drain();
-        Walk { listing: None, relist, queue, unlisted: Vec::new(), missed: Vec::new(), limited: None, end }
+        Walk {
+            collect: None,
+            listing: None,
+            relist,
+            queue,
+            unlisted: Vec::new(),
+            missed: Vec::new(),
+            limited: None,
+            end,
+        }
     }
 
     /// Watches and lists directories of `walk`, up to `budget` begun and its
     /// entries handled (a directory's listing goes on in the next step where
-    /// this one stops); true when the walk is done. Those not found join
+    /// this one stops; so does the collection of a subtree the limit left
+    /// unwatched); true when the walk is done. Those not found join
     /// `walk.missed`, those watched but gone before they could be listed
     /// `walk.unlisted`. Each is opened relative to its parent (reopened
     /// beneath its root when the last one opened was another), never
@@ -181,6 +198,12 @@ impl<F: FsView> Bookkeeper<F> {
         let mut parent_dir: Option<(Wd, F::Dir)> = None;
         let mut left = budget;
         loop {
+            if let Some(collect) = walk.collect.as_mut() {
+                if !self.collect_step(collect, &mut left) {
+                    return false;
+                }
+                walk.collect = None;
+            }
             if let Some((listing, report)) = walk.listing.take() {
                 self.list_new_dir(listing, report, &mut left.entries, walk, out);
                 if walk.listing.is_some() {
@@ -233,8 +256,8 @@ impl<F: FsView> Bookkeeper<F> {
             Err(Skip::Gone) => walk.missed.push(dir),
             Err(Skip::Failed(err)) => self.failures.push(err),
             Err(Skip::Limit) => {
-                self.collect_unwatched(child, path.clone(), &options);
-                walk.limited.get_or_insert(path);
+                walk.limited.get_or_insert_with(|| path.clone());
+                walk.collect = Some(self.start_collect(child, path, options));
             }
         }
     }

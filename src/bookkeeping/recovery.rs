@@ -11,14 +11,15 @@
 //! framed by the notices `GW_RESYNC_START` and `GW_RESYNC_END` (wd -1).
 //!
 //! Directories the watch limit (`ENOSPC`) left unwatched are kept in a list,
-//! parents first, and retried on each resync or when asked.
+//! parents first, and retried on each resync or when asked. An auto_add walk
+//! that meets the limit collects the subtree it could not watch into that
+//! list in bounded steps (see `collect.rs`).
 
 use std::ffi::OsStr;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Bookkeeper, Routed, Skip};
-use crate::bookkeeping::watch_table::WatchOptions;
 use crate::kernel::dir_list::Entry;
 use crate::kernel::fs_view::FsView;
 use crate::types::error::Error;
@@ -134,33 +135,5 @@ impl<F: FsView> Bookkeeper<F> {
         };
         self.limit_hit = false;
         result
-    }
-
-    /// Adds `root` (open as `dir`) and every directory below it (listed, not
-    /// watched, nothing followed) to the unwatched list, with `options`;
-    /// excluded and watched directories are left out.
-    pub(crate) fn collect_unwatched(&mut self, dir: F::Dir, root: PathBuf, options: &WatchOptions) {
-        let mut stack: Vec<(F::Dir, PathBuf, std::vec::IntoIter<Entry>)> = Vec::new();
-        let mut next = Some((dir, root));
-        loop {
-            if let Some((dir, path)) = next.take() {
-                let skip =
-                    options.filter.as_ref().is_some_and(|f| f.matches(&path)) || self.table.wd_of(&path).is_some();
-                if !skip {
-                    let entries = self.fs.list(&dir).unwrap_or_default();
-                    self.unwatched.insert(path.clone(), options.clone());
-                    stack.push((dir, path, entries.into_iter()));
-                }
-            }
-            let Some((parent, path, entries)) = stack.last_mut() else { return };
-            match entries.find(|e| e.is_dir) {
-                Some(e) => {
-                    next = self.fs.open_child(parent, &e.name).ok().map(|d| (d, path.join(&e.name)));
-                }
-                None => {
-                    stack.pop();
-                }
-            }
-        }
     }
 }

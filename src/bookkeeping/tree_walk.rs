@@ -27,7 +27,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::listing::{Listing, StepBudget};
+use super::listing::{Listing, NO_WATCH, StepBudget};
 use super::records::keeps_record;
 use super::tree::Outcome;
 use super::{Bookkeeper, Skip};
@@ -40,10 +40,6 @@ use crate::types::mask::Mask;
 
 /// The outcomes of `add_watch`, one per path, in walk order.
 type Outcomes = Vec<(Arc<Path>, Outcome)>;
-
-/// The wd a [`Listing`] of a directory left unwatched (past the watch limit)
-/// carries: no watch has it, and such a listing keeps no record.
-const NO_WATCH: Wd = -1;
 
 /// A recursive `add_watch` walk below one root, resumable in steps (see
 /// [`Bookkeeper::tree_step`]).

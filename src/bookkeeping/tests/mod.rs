@@ -22,6 +22,7 @@ use crate::bookkeeping::watch_table::WatchOptions;
 
 mod filters;
 mod ignored;
+mod limit_steps;
 mod move_pairs;
 mod new_dirs;
 mod paths;
