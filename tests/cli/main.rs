@@ -14,6 +14,7 @@ mod ignore;
 mod json;
 mod manual;
 mod names;
+mod output;
 mod overflow;
 mod pair_moves;
 mod progress;

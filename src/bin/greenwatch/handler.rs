@@ -2,8 +2,6 @@
 //!
 //! pyinotify counterpart: the `PrintAllEvents` / `Stats` handler given to `Notifier`.
 
-use std::io;
-
 use greenwatch::{Event, ExcludeFilter, Flow, ProcessEvent};
 
 use crate::command::CommandQueue;
@@ -20,10 +18,8 @@ pub struct CliHandler {
     limit: Option<u64>,
     /// Events handled so far.
     seen: u64,
-    /// Where the output goes when a pass fills it before it ends.
-    sink: io::Stdout,
-    /// The error of such a write; the loop stops on it.
-    pub write_error: Option<io::Error>,
+    /// The error of a write in the middle of a pass; the loop stops on it.
+    pub write_error: Option<std::io::Error>,
     /// `--exclude-glob`, `--gitignore`: events of excluded files are dropped here.
     filter: Option<ExcludeFilter>,
 }
@@ -31,7 +27,7 @@ pub struct CliHandler {
 impl CliHandler {
     /// A handler writing to `output`, running `commands`, stopping after `limit` events.
     pub fn new(output: Output, commands: Option<CommandQueue>, limit: Option<u64>) -> CliHandler {
-        CliHandler { output, commands, limit, seen: 0, sink: io::stdout(), write_error: None, filter: None }
+        CliHandler { output, commands, limit, seen: 0, write_error: None, filter: None }
     }
 
     /// Drops the events that `filter`'s glob and ignore-file rules exclude
@@ -73,7 +69,7 @@ impl ProcessEvent for CliHandler {
         }
         self.seen += 1;
         if self.output.is_full()
-            && let Err(err) = self.output.flush_to(&mut self.sink.lock())
+            && let Err(err) = self.output.flush()
         {
             self.write_error = Some(err);
             return Flow::Stop;
@@ -86,18 +82,21 @@ impl ProcessEvent for CliHandler {
 mod tests {
     use super::*;
     use crate::output::Style;
+    use crate::writer::Captured;
     use greenwatch::{Mask, WatchManager};
 
     #[test]
     fn stops_on_the_nth_event_and_handles_no_more() {
-        let output = Output::new(Style::Json(greenwatch::format::JsonWriter::new()), WatchManager::new().unwrap());
+        let sink = Captured::default();
+        let style = Style::Json(greenwatch::format::JsonWriter::new());
+        let output = Output::new(style, WatchManager::new().unwrap(), sink.writer());
         let mut handler = CliHandler::new(output, None, Some(2));
         let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
         assert_eq!(handler.handle(&ev), Flow::Continue);
         assert_eq!(handler.handle(&ev), Flow::Stop);
         assert_eq!(handler.handle(&ev), Flow::Stop);
-        let mut out = Vec::new();
-        handler.output.flush_to(&mut out).unwrap();
+        handler.output.finish().unwrap();
+        let out = sink.take();
         assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 2);
     }
 }

@@ -24,6 +24,7 @@ mod settings;
 mod signals;
 mod template;
 mod watch;
+mod writer;
 
 use std::process::ExitCode;
 

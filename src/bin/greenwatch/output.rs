@@ -1,14 +1,16 @@
-//! The event output: one buffer per pass in the chosen style, written and flushed at once.
+//! The event output: one buffer per pass in the chosen style, handed to the
+//! [`Writer`] at the pass's end (or every [`EARLY_WRITE`] bytes of a burst).
 //!
 //! pyinotify counterpart: `PrintAllEvents` and the `-s` stats callback of `python -m pyinotify`.
 
-use std::io::{self, Write};
+use std::io;
 
 use greenwatch::{Event, ProcessEvent, Stats, WatchManager, format};
 
 use crate::clock::Clock;
 use crate::pair::PairedJson;
 use crate::template::Template;
+use crate::writer::Writer;
 
 /// How events are written.
 #[derive(Debug)]
@@ -46,12 +48,14 @@ pub struct Output {
     wm: WatchManager,
     /// Events counted by `-s` since its last print.
     unprinted_stats: bool,
+    /// Where the bytes go.
+    writer: Writer,
 }
 
 impl Output {
-    /// An empty buffer writing in `style`.
-    pub fn new(style: Style, wm: WatchManager) -> Output {
-        Output { buf: Vec::with_capacity(1 << 16), style, wm, unprinted_stats: false }
+    /// An empty buffer writing in `style` to `writer`.
+    pub fn new(style: Style, wm: WatchManager, writer: Writer) -> Output {
+        Output { buf: Vec::with_capacity(1 << 16), style, wm, unprinted_stats: false, writer }
     }
 
     /// Appends one event (or, with `-s`, counts it).
@@ -106,60 +110,67 @@ impl Output {
         }
     }
 
-    /// Writes what the pass produced to `out` in one go, flushes, and empties the buffer.
+    /// Sends what the pass produced to the writer and empties the buffer.
     ///
     /// # Errors
     ///
-    /// The write or flush error of `out`, passed through.
-    pub fn flush_to(&mut self, out: &mut impl Write) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let result = out.write_all(&self.buf).and_then(|()| out.flush());
-        self.buf.clear();
-        result
+    /// The writer's first error (see [`Writer::write`]).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.writer.write(&mut self.buf)
+    }
+
+    /// Sends the rest and waits until every byte is written.
+    ///
+    /// # Errors
+    ///
+    /// The first write error not returned yet.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let sent = self.flush();
+        let written = self.writer.finish();
+        sent.and(written)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::writer::Captured;
     use greenwatch::Mask;
 
-    fn output(style: Style) -> Output {
-        Output::new(style, WatchManager::new().unwrap())
+    fn output(style: Style) -> (Output, Captured) {
+        let sink = Captured::default();
+        (Output::new(style, WatchManager::new().unwrap(), sink.writer()), sink)
     }
 
-    fn flushed(out: &mut Output) -> String {
-        let mut bytes = Vec::new();
-        out.flush_to(&mut bytes).unwrap();
-        String::from_utf8(bytes).unwrap()
+    fn flushed((out, sink): &mut (Output, Captured)) -> String {
+        out.flush().unwrap();
+        String::from_utf8(sink.take()).unwrap()
     }
 
     #[test]
     fn each_style_writes_one_line_per_event() {
         let ev = Event::new(1, Mask::IN_CREATE, "/w", "a");
         let mut json = output(Style::Json(format::JsonWriter::new()));
-        json.event(&ev);
+        json.0.event(&ev);
         assert!(flushed(&mut json).starts_with("{\"wd\":1,"));
         let mut plain = output(Style::Pyinotify { color: false, escape: true });
-        plain.event(&ev);
+        plain.0.event(&ev);
         assert!(flushed(&mut plain).starts_with("<Event dir=False"));
         let mut quiet = output(Style::Quiet);
-        quiet.event(&ev);
+        quiet.0.event(&ev);
         assert_eq!(flushed(&mut quiet), "");
     }
 
     #[test]
     fn stats_print_after_each_pass_and_at_exit_only_when_new() {
         let mut out = output(Style::Stats(Stats::new()));
-        out.end_pass();
+        out.0.end_pass();
         assert_eq!(flushed(&mut out), "<Stats ElapsedTime=0sec >\n\n");
-        out.event(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
-        out.end_run();
+        out.0.event(&Event::new(1, Mask::IN_CREATE, "/w", "a"));
+        out.0.end_run();
         let text = flushed(&mut out);
         assert!(text.starts_with("<Stats ElapsedTime=0sec IN_CREATE=1 >\nIN_CREATE"), "{text}");
-        out.end_run();
+        out.0.end_run();
         assert_eq!(flushed(&mut out), "");
     }
 }

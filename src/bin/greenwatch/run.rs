@@ -2,7 +2,7 @@
 //!
 //! pyinotify counterpart: the body of `pyinotify.command_line()`.
 
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use crate::fail::Fail;
 use crate::handler::CliHandler;
 use crate::output::{Output, Style};
 use crate::settings::Settings;
+use crate::writer::Writer;
 use crate::{deadline, pipe, signals, watch};
 
 /// pyinotify's `read_freq` for `-s`.
@@ -53,18 +54,17 @@ pub fn run(args: &Args) -> Result<(), Fail> {
 fn build_notifier(wm: &WatchManager, args: &Args, style: Style) -> Result<Notifier<CliHandler>, Fail> {
     let stats = matches!(style, Style::Stats(_));
     let commands = args.command.clone().map(|cmd| CommandQueue::start(cmd, args.verbose, args.debounce)).transpose()?;
-    let handler = CliHandler::new(Output::new(style, wm.clone()), commands, args.event_limit());
+    let handler = CliHandler::new(Output::new(style, wm.clone(), Writer::stdout()), commands, args.event_limit());
     let notifier = Notifier::new(wm.clone(), handler)?;
     Ok(if stats { notifier.with_read_freq(STATS_READ_FREQ) } else { notifier })
 }
 
-/// Loops until a stop, writing each pass's output at once, then drains what a
-/// stop request left in the kernel queue and flushes the rest.
+/// Loops until a stop, sending each pass's output to the writer, then drains
+/// what a stop request left in the kernel queue and writes the rest.
 fn event_loop(notifier: &mut Notifier<CliHandler>, verbose: bool) -> Result<(), Fail> {
-    let mut stdout = io::stdout().lock();
-    pipe::widen(stdout.as_fd());
+    pipe::widen(io::stdout().as_fd());
     let mut write_error = None;
-    let result = notifier.run_with(|n| after_pass(n, &mut stdout, &mut write_error, verbose));
+    let result = notifier.run_with(|n| after_pass(n, &mut write_error, verbose));
     if let Some(err) = notifier.handler_mut().write_error.take() {
         write_error.get_or_insert(err); // a write in the middle of a pass (a burst)
     }
@@ -72,27 +72,22 @@ fn event_loop(notifier: &mut Notifier<CliHandler>, verbose: bool) -> Result<(), 
         drain(notifier);
     }
     notifier.handler_mut().output.end_run();
-    if let Err(err) = notifier.handler_mut().output.flush_to(&mut stdout) {
+    if let Err(err) = notifier.handler_mut().output.finish() {
         write_error.get_or_insert(err);
     }
     result?;
     write_error.map_or(Ok(()), write_failure)
 }
 
-/// After each pass: warn about directories auto_add could not watch, write the
+/// After each pass: warn about directories auto_add could not watch, send the
 /// output, and end the loop when the output is gone or nothing is left to watch.
-fn after_pass(
-    n: &mut Notifier<CliHandler>,
-    stdout: &mut impl Write,
-    write_error: &mut Option<io::Error>,
-    verbose: bool,
-) -> Flow {
+fn after_pass(n: &mut Notifier<CliHandler>, write_error: &mut Option<io::Error>, verbose: bool) -> Flow {
     for err in n.watch_manager().take_failures() {
         eprintln!("greenwatch: {err}");
     }
     let output = &mut n.handler_mut().output;
     output.end_pass();
-    if let Err(err) = output.flush_to(stdout) {
+    if let Err(err) = output.flush() {
         *write_error = Some(err);
         return Flow::Stop;
     }
