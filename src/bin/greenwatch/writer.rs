@@ -5,7 +5,8 @@
 //! in the pipe and for the pipe's lock (held while the reader copies out), and
 //! meanwhile nobody reads the kernel queue. Handed to a writer thread, the
 //! write overlaps the loop's next read: a 20,000-file drain through `--json`
-//! went from 45 to 35 ms (shared bench, median of 9 runs, same session).
+//! went from 45 to 38 ms (shared bench, drain-only run, medians of 9
+//! repetitions, both builds in the same run).
 //!
 //! - Small outputs (a live event or a few) are written directly when nothing
 //!   is in flight, so live latency pays no thread hop; the thread starts with
