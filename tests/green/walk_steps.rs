@@ -125,21 +125,30 @@ fn an_overflow_resync_of_a_large_tree_goes_in_steps_and_reports_each_name_once()
     let w = fs::canonicalize(tmp.path()).unwrap();
     make_tree(&w);
     let leaf = w.join("d0").join("e0");
-    let wm = WatchManager::new().unwrap();
-    wm.set_recovery(true);
-    wm.add_watch(&w, Mask::IN_CREATE).rec(true).auto_add(true).apply().unwrap();
     let names: Vec<String> = (0..LOST).map(|i| format!("f{i}")).collect();
-    crate::async_common::touch_all(&leaf, names.iter().cloned()); // nobody reads: the queue overflows
-    let rec = Recorder::new();
-    let resynced = || rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END);
-    let longest = with_a_timer(&wm, &rec, || {}, resynced);
-    assert!(rec.events().iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
-    assert_each_once(&rec, &leaf, &names);
+    let longest = overflow_then_resync(&w, &leaf, &names, limit);
     eprintln!(
         "an overflow resync of {} directories: the {TICK:?} timer's longest gap was {:.1} ms",
         1 + TOP + TOP * PER,
         longest.as_secs_f64() * 1000.0
     );
+}
+
+/// Watches `w` recursively (recovery on), creates `names` in `dir` while
+/// nobody reads, so that the kernel queue (limit `limit`) overflows, then runs
+/// the notifier beside the timer until the resync ends. Asserts the overflow
+/// came and each name was reported once; returns the timer's longest gap.
+fn overflow_then_resync(w: &Path, dir: &Path, names: &[String], limit: u64) -> Duration {
+    let wm = WatchManager::new().unwrap();
+    wm.set_recovery(true);
+    wm.add_watch(w, Mask::IN_CREATE).rec(true).auto_add(true).apply().unwrap();
+    crate::async_common::touch_all(dir, names.iter().cloned()); // nobody reads: the queue overflows
+    let rec = Recorder::new();
+    let resynced = || rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END);
+    let longest = with_a_timer(&wm, &rec, || {}, resynced);
+    assert!(rec.events().iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
+    assert_each_once(&rec, dir, names);
+    longest
 }
 
 /// Asserts that `rec` holds one `IN_CREATE` for each of `names` in `dir`, and no other.
@@ -214,16 +223,7 @@ fn an_overflow_resync_of_one_directory_of_20000_files_goes_in_steps() {
     let w = fs::canonicalize(tmp.path()).unwrap();
     let big = w.join("big");
     fs::create_dir(&big).unwrap();
-    let wm = WatchManager::new().unwrap();
-    wm.set_recovery(true);
-    wm.add_watch(&w, Mask::IN_CREATE).rec(true).auto_add(true).apply().unwrap();
-    let names = lost_names();
-    crate::async_common::touch_all(&big, names.iter().cloned()); // nobody reads: the queue overflows
-    let rec = Recorder::new();
-    let resynced = || rec.events().iter().any(|e| e.mask() == Mask::GW_RESYNC_END);
-    let longest = with_a_timer(&wm, &rec, || {}, resynced);
-    assert!(rec.events().iter().any(|e| e.is_overflow()), "the queue overflowed (limit {limit})");
-    assert_each_once(&rec, &big, &names);
+    let longest = overflow_then_resync(&w, &big, &lost_names(), limit);
     eprintln!(
         "an overflow resync of one directory of {LOST} files: the {TICK:?} timer's longest gap was {:.1} ms",
         longest.as_secs_f64() * 1000.0
